@@ -1,0 +1,169 @@
+"""Every read on behalf of a person: the role rule and the audit entry are applied here.
+
+Pages and the CLI never write SQL; they call these functions with the user on whose behalf
+they ask. A function returning young-person rows or sighting points refuses roles that may
+not see them (`AccessDenied`), whichever page or script calls it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from hotspots.analysis.grid import count_by_cell
+from hotspots.domain import CODE_SEPARATOR, CRS_WGS84, RISK_LEVELS
+from hotspots.security.roles import Capability, must_suppress, require
+from hotspots.security.suppression import DEFAULT_THRESHOLD
+
+#: Tables reported by `status`, in the order a reader expects.
+TABLES = (
+    "young_person", "sighting", "sighting_person", "premises", "area", "context_point",
+    "hotspot_run", "hotspot", "disruption", "import_batch", "audit_log", "app_user",
+)  # fmt: skip
+
+SIGHTING_FRAME_COLUMNS = (
+    "sighting_id", "seen_at", "precision", "grooming_models", "indicators", "people",
+    "premises_id", "vehicle_token", "source_agency", "source_evaluation",
+    "intelligence_assessment", "risk_level", "area_code", "geometry",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is asking: the signed-in person, or a named operator for the command line."""
+
+    username: str
+    role: str
+    purpose: str = ""
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Rows per table (no case data; any operator may see it)."""
+    with engine.connect() as connection:
+        return {
+            table: int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+            for table in TABLES
+        }
+
+
+def data_version(engine: Engine) -> int:
+    """A number that changes with every write: the key for cached views."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(text("SELECT version FROM data_version WHERE id = 1")).scalar_one()
+        )
+
+
+def sighting_date_range(engine: Engine) -> tuple[datetime | None, datetime | None]:
+    with engine.connect() as connection:
+        first, last = connection.execute(
+            text("SELECT min(seen_at), max(seen_at) FROM sighting")
+        ).one()
+    parse = lambda value: None if value is None else pd.Timestamp(value).to_pydatetime()  # noqa: E731
+    return parse(first), parse(last)
+
+
+def _period_clause(start: date | None, end: date | None) -> tuple[str, dict]:
+    clauses, params = [], {}
+    if start is not None:
+        clauses.append("s.seen_at >= :start")
+        params["start"] = pd.Timestamp(start).to_pydatetime()
+    if end is not None:
+        clauses.append("s.seen_at < :end")
+        params["end"] = pd.Timestamp(end).to_pydatetime()
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _people_by_sighting(engine: Engine, where: str, params: dict) -> pd.DataFrame:
+    """Pseudonyms joined by '|' and the highest risk level, per sighting."""
+    sql = (
+        "SELECT sp.sighting_id, yp.pseudonym, yp.risk_level FROM sighting_person sp"
+        " JOIN young_person yp ON yp.id = sp.person_id"
+        " JOIN sighting s ON s.id = sp.sighting_id" + where
+    )
+    with engine.connect() as connection:
+        links = pd.read_sql(text(sql), connection, params=params)
+    if links.empty:
+        return pd.DataFrame(
+            columns=["people", "risk_level"], index=pd.Index([], name="sighting_id")
+        )
+    links["risk_rank"] = links["risk_level"].map({lvl: i for i, lvl in enumerate(RISK_LEVELS)})
+    links = links.sort_values(["sighting_id", "pseudonym"])
+    grouped = links.groupby("sighting_id")
+    people = grouped["pseudonym"].agg(CODE_SEPARATOR.join)
+    top_rank = grouped["risk_rank"].max()
+    risk = top_rank.map(lambda r: None if pd.isna(r) else RISK_LEVELS[int(r)])
+    return pd.DataFrame({"people": people, "risk_level": risk})
+
+
+def read_sightings_unchecked(
+    engine: Engine, *, start: date | None = None, end: date | None = None
+) -> gpd.GeoDataFrame:
+    """All sightings in a period as the analysis frame (see SIGHTING_FRAME_COLUMNS).
+
+    Internal: callers are the checked functions of this module, which decide what leaves.
+    """
+    where, params = _period_clause(start, end)
+    sql = (
+        "SELECT s.id AS sighting_id, s.seen_at, s.lon, s.lat, s.precision, s.grooming_models,"
+        " s.indicators, s.premises_id, s.vehicle_token, s.source_agency, s.source_evaluation,"
+        " s.intelligence_assessment, s.area_code FROM sighting s" + where + " ORDER BY s.id"
+    )
+    with engine.connect() as connection:
+        rows = pd.read_sql(text(sql), connection, params=params)
+    rows["seen_at"] = pd.to_datetime(rows["seen_at"], format="ISO8601")
+    rows["premises_id"] = rows["premises_id"].astype("Int64")
+    people = _people_by_sighting(engine, where, params)
+    rows = rows.join(people, on="sighting_id")
+    rows["people"] = rows["people"].fillna("")
+    frame = gpd.GeoDataFrame(
+        rows.drop(columns=["lon", "lat"]),
+        geometry=gpd.points_from_xy(rows["lon"], rows["lat"]),
+        crs=CRS_WGS84,
+    )
+    return frame[list(SIGHTING_FRAME_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the Overview page shows: table counts, the period covered and counts per grid cell.
+
+    `cells` holds only cells with sightings, as polygons in EPSG:4326 with a `count` column.
+    For roles that see suppressed figures only, cells under the suppression threshold are
+    left out (`small_cells_hidden` says so), because a map cell of 1 to 4 sightings can point
+    at one child's home or school.
+    """
+
+    counts: dict[str, int]
+    first_seen: datetime | None
+    last_seen: datetime | None
+    cells: gpd.GeoDataFrame
+    small_cells_hidden: bool
+
+
+def _sighting_points(engine: Engine) -> gpd.GeoDataFrame:
+    with engine.connect() as connection:
+        rows = pd.read_sql(text("SELECT lon, lat FROM sighting"), connection)
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(rows["lon"], rows["lat"]), crs=CRS_WGS84)
+
+
+def overview(engine: Engine, user: User, *, cell_m: float = 250.0) -> Overview:
+    """Counts and a grid of sighting counts, for any role allowed the overview."""
+    require(user.role, Capability.VIEW_OVERVIEW)
+    counts = table_counts(engine)
+    first_seen, last_seen = sighting_date_range(engine)
+    points = _sighting_points(engine)
+    if points.empty:
+        cells = gpd.GeoDataFrame({"count": []}, geometry=[], crs=CRS_WGS84)
+    else:
+        cells = count_by_cell(points, cell_m=cell_m)
+        cells = cells[cells["count"] > 0]
+    hide_small = must_suppress(user.role)
+    if hide_small:
+        cells = cells[cells["count"] >= DEFAULT_THRESHOLD]
+    cells = cells[["count", "geometry"]].to_crs(CRS_WGS84).reset_index(drop=True)
+    return Overview(counts, first_seen, last_seen, cells, hide_small)
