@@ -1,0 +1,71 @@
+"""Cached resources of the running dashboard: settings, the engine, the signed-in user."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from hotspots.config import Settings, load_settings
+from hotspots.db import make_engine, migrate
+from hotspots.db.access import User, data_version, table_counts
+from hotspots.db.demo import is_synthetic, load_synthetic
+from hotspots.gazetteer import load_gazetteer
+
+
+@st.cache_resource
+def settings() -> Settings:
+    return load_settings()
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def engine() -> Engine:
+    """One engine per process; on first start of an empty demo database, seed it."""
+    current = settings()
+    db = make_engine(current.database_url, current.spatialite_library)
+    migrate(db)
+    if current.demo_mode and table_counts(db)["sighting"] == 0:
+        _seed_demo(db, current)
+    return db
+
+
+def _seed_demo(db: Engine, current: Settings) -> None:
+    from hotspots.synth import generate
+
+    with st.spinner(f"First start: generating {current.demo_sightings:,} synthetic sightings…"):
+        data = generate(
+            sightings=current.demo_sightings, seed=current.demo_seed, gazetteer=load_gazetteer()
+        )
+        load_synthetic(db, data, username="demo-seed")
+
+
+@st.cache_data
+def gazetteer():
+    return load_gazetteer()
+
+
+def version() -> int:
+    """The data version: part of every cache key, so a write shows at once."""
+    return data_version(engine())
+
+
+def synthetic() -> bool:
+    return is_synthetic(engine())
+
+
+def current_user() -> User:
+    """The signed-in user (the demo analyst in demo mode)."""
+    user = st.session_state.get("user")
+    if user is None and settings().demo_mode:
+        user = User(username="demo-analyst", role="analyst", purpose="demonstration")
+        st.session_state["user"] = user
+    return user
+
+
+def synthetic_banner() -> None:
+    """Shown on every page while any synthetic demonstration data is loaded."""
+    if synthetic():
+        st.warning(
+            "**Synthetic demonstration data.** Every record shown is generated; none is about "
+            "a real child, adult, place or vehicle.",
+            icon="⚠️",
+        )
