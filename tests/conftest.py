@@ -20,7 +20,11 @@ from hotspots.db import make_engine, migrate
 
 POSTGIS_URL = os.environ.get("HOTSPOTS_TEST_POSTGIS_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+#: Real public files for importer and analysis tests; never part of the repository.
+REALDATA = Path(
+    os.environ.get("HOTSPOTS_REALDATA")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+)
 BACKENDS = ("spatialite", "postgis")
 
 
