@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from hotspots.maps.assets import use_local_assets
+from hotspots.security.roles import PAGES, pages_for
 from ui import state
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+PAGE_ICONS = {
+    "overview": "🏠", "hotspot_map": "🗺️", "hotspot_detail": "🎯", "premises": "🏪",
+    "trends": "📈", "import": "📥", "disruption": "🚧", "meeting_pack": "📋",
+    "screening": "📝", "intelligence_form": "🛈", "admin_users": "👥", "audit_log": "📜",
+    "retention": "🗂️",
+}  # fmt: skip
 
 st.set_page_config(page_title="Hotspot and intelligence map", page_icon="🗺️", layout="wide")
 use_local_assets()
@@ -13,8 +24,17 @@ use_local_assets()
 user = state.current_user()
 state.engine()
 
+# Only the pages this role may open are registered: any other page's URL is not served.
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon="🏠", url_path="overview", default=True),
+    st.Page(
+        str(PAGES_DIR / f"{key}.py"),
+        title=PAGES[key].title,
+        icon=PAGE_ICONS.get(key),
+        url_path=key,
+        default=(key == "overview"),
+    )
+    for key in pages_for(user.role)
+    if (PAGES_DIR / f"{key}.py").exists()
 ]
 navigation = st.navigation(pages)
 with st.sidebar:

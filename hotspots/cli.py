@@ -7,7 +7,9 @@ progress goes to standard error, so the JSON stays machine-readable.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import pkgutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +26,8 @@ DEFAULT_TRUTH_PATH = REPO_ROOT / "data" / "demo.truth.json"
 CLI_USER = "cli"
 
 Command = Callable[[argparse.Namespace, Settings], dict[str, Any]]
+#: add(name, handler, help) -> the sub-parser, with --json already added.
+AddCommand = Callable[[str, Command, str], argparse.ArgumentParser]
 
 
 class CommandError(RuntimeError):
@@ -151,7 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--truth", default=str(DEFAULT_TRUTH_PATH), help="where to write the planted truth (JSON)"
     )
     add("status", cmd_status, "counts per table and the backend in use")
+    for module in _command_modules():
+        module.register(add)
     return parser
+
+
+def _command_modules() -> list[Any]:
+    """Each module of `hotspots.commands` adds its own commands through `register(add)`."""
+    import hotspots.commands as package
+
+    names = sorted(info.name for info in pkgutil.iter_modules(package.__path__))
+    return [importlib.import_module(f"hotspots.commands.{name}") for name in names]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

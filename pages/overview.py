@@ -17,6 +17,7 @@ def _overview(version: int, role: str):
     return overview(state.engine(), state.current_user(), cell_m=OVERVIEW_CELL_METRES)
 
 
+state.guard_page("overview")
 st.title("Overview")
 state.synthetic_banner()
 summary = _overview(state.version(), state.current_user().role)

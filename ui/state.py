@@ -69,3 +69,15 @@ def synthetic_banner() -> None:
             "a real child, adult, place or vehicle.",
             icon="⚠️",
         )
+
+
+def guard_page(key: str) -> None:
+    """First line of every page: refuse, with the reason, a role that may not open it."""
+    from hotspots.security.roles import AccessDenied, require_page
+
+    user = current_user()
+    try:
+        require_page(user.role if user else "", key)
+    except AccessDenied as refusal:
+        st.error(str(refusal))
+        st.stop()

@@ -12,9 +12,10 @@ from datetime import date, datetime
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from hotspots.analysis.grid import count_by_cell
+from hotspots.db.audit import CONSULTATION, write_audit
 from hotspots.domain import CODE_SEPARATOR, CRS_WGS84, RISK_LEVELS
 from hotspots.security.roles import Capability, must_suppress, require
 from hotspots.security.suppression import DEFAULT_THRESHOLD
@@ -167,3 +168,66 @@ def overview(engine: Engine, user: User, *, cell_m: float = 250.0) -> Overview:
         cells = cells[cells["count"] >= DEFAULT_THRESHOLD]
     cells = cells[["count", "geometry"]].to_crs(CRS_WGS84).reset_index(drop=True)
     return Overview(counts, first_seen, last_seen, cells, hide_small)
+
+
+def record_use(
+    connection: Connection,
+    user: User,
+    action: str,
+    target: str,
+    detail: dict | str | None = None,
+) -> None:
+    """Audit one operation on behalf of `user`, on the caller's transaction (DPA 2018 s.62)."""
+    write_audit(
+        connection,
+        username=user.username,
+        role=user.role,
+        action=action,
+        target=target,
+        detail=detail,
+        purpose=user.purpose or None,
+    )
+
+
+def sightings(
+    engine: Engine, user: User, *, start: date | None = None, end: date | None = None
+) -> gpd.GeoDataFrame:
+    """Sighting points with their pseudonyms for analysis; analysts only, and audited.
+
+    Every call is a consultation of person-level data and leaves an audit entry saying how
+    many rows left the database for which period.
+    """
+    require(user.role, Capability.VIEW_SIGHTING_POINTS)
+    frame = read_sightings_unchecked(engine, start=start, end=end)
+    with engine.begin() as connection:
+        record_use(
+            connection, user, CONSULTATION, "sighting",
+            {"rows": len(frame), "start": start, "end": end},
+        )  # fmt: skip
+    return frame
+
+
+PREMISES_FRAME_COLUMNS = (
+    "premises_id",
+    "premises_ref",
+    "name",
+    "category",
+    "licence_ref",
+    "geometry",
+)
+
+
+def premises(engine: Engine, user: User) -> gpd.GeoDataFrame:
+    """The premises register (no case data): licensing staff and analysts."""
+    require(user.role, Capability.VIEW_PREMISES)
+    sql = (
+        "SELECT id AS premises_id, premises_ref, name, category, licence_ref, lon, lat"
+        " FROM premises ORDER BY id"
+    )
+    with engine.connect() as connection:
+        rows = pd.read_sql(text(sql), connection)
+    return gpd.GeoDataFrame(
+        rows.drop(columns=["lon", "lat"]),
+        geometry=gpd.points_from_xy(rows["lon"], rows["lat"]),
+        crs=CRS_WGS84,
+    )[list(PREMISES_FRAME_COLUMNS)]
