@@ -40,7 +40,7 @@ from hotspots.domain import (
 BOLTON_BOUNDS: Final[tuple[float, float, float, float]] = (-2.64, 53.52, -2.33, 53.64)
 MIN_SIGHTINGS: Final[int] = 1_000
 MAX_SIGHTINGS: Final[int] = 1_000_000
-DEFAULT_START: Final[date] = date(2023, 1, 1)
+DEFAULT_START: Final[date] = date(2023, 11, 1)
 ON_STREET_HOTSPOTS: Final[tuple[str, ...]] = ("Deane", "Daubhill", "Halliwell")
 #: The on-street hotspot that the optional disruption targets.
 DISRUPTED_HOTSPOT: Final[str] = "Daubhill"

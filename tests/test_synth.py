@@ -465,7 +465,8 @@ def test_disruption_drops_the_hotspot_and_displaces_to_a_neighbour(demo: Synthet
     assert disruption["hotspot"] == "Daubhill" and disruption["hotspot_id"] == target["id"]
     start = pd.Timestamp(disruption["start_date"])
     before = _rows(demo, target)["seen_at"] < start
-    months_before = (start.year - 2023) * 12 + start.month - 1
+    first = pd.Timestamp(demo.truth["period"]["start"])
+    months_before = (start.year - first.year) * 12 + start.month - first.month
     rate_before = before.sum() / months_before
     rate_after = (~before).sum() / (36 - months_before)
     assert 0.45 <= 1 - rate_after / rate_before <= 0.75
