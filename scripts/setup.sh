@@ -39,6 +39,10 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# The repository root on the venv's path, so benchmarks/ and scripts/ import `hotspots`.
+site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+echo "$PWD" > "$site/hotspots-repository.pth"
+
 bash scripts/fetch_assets.sh
 
 if [ "$want_tests" -eq 1 ]; then
