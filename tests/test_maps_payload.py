@@ -83,3 +83,25 @@ def test_hotspot_map_of_100k_sightings_by_grooming_model_is_under_5_mb(sightings
     size = len(html.encode())
     assert size < LIMIT_BYTES, f"{size / 1e6:.1f} MB"
     assert html.count("L.marker(") <= len(gazetteer)
+
+
+def test_every_layer_of_100k_synthetic_sightings_is_under_5_mb(tmp_path, gazetteer):
+    """The whole Hotspot map as the page builds it (all layers, from the database), at 100k."""
+    from hotspots.db import make_engine, migrate
+    from hotspots.db.access import User
+    from hotspots.db.demo import load_synthetic
+    from hotspots.db.mapdata import MapFilters, hotspot_map_data
+    from hotspots.synth import generate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'payload.sqlite'}")
+    migrate(engine)
+    load_synthetic(engine, generate(sightings=SIGHTINGS, seed=1, gazetteer=gazetteer))
+    analyst = User("payload", "analyst")
+    data = hotspot_map_data(engine, analyst, MapFilters(), gazetteer=gazetteer)
+    engine.dispose()
+    assert data.sightings == SIGHTINGS
+    html = hotspot_map(**data.layers(), gazetteer=gazetteer).get_root().render()
+    size = len(html.encode())
+    assert size < LIMIT_BYTES, f"{size / 1e6:.2f} MB"
+    assert html.count("L.marker(") <= len(gazetteer), "one marker per sighting or premises?"
+    assert html.count("L.circleMarker(") <= len(data.risky_places)

@@ -9,6 +9,7 @@ from hotspots.maps.assets import ensure_local_assets, missing_vendor_files, use_
 from hotspots.maps.base import BOUNDARY_ATTRIBUTION, base_map
 from hotspots.maps.classes import class_breaks, classify_gistar
 from hotspots.maps.colours import GROOMING_MODEL_COLOURS, PREMISES_STYLES, grooming_model_colour
+from hotspots.maps.detail import hotspot_detail_map, search_area_layer_name
 from hotspots.maps.hotspot_map import clicked_hotspot, hotspot_map
 from hotspots.maps.layers import (
     add_layer_control,
@@ -52,6 +53,7 @@ __all__ = [
     "grooming_model_colour",
     "grooming_model_layer_name",
     "grooming_model_layers",
+    "hotspot_detail_map",
     "hotspot_layer",
     "hotspot_map",
     "missing_vendor_files",
@@ -59,5 +61,6 @@ __all__ = [
     "premises_layer",
     "premises_layer_name",
     "risky_places_layer",
+    "search_area_layer_name",
     "use_local_assets",
 ]

@@ -7,6 +7,7 @@ Every input is optional, so the page passes only what its filters and chosen met
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import folium
@@ -44,6 +45,7 @@ from hotspots.maps.legend import (
 )
 
 NOTHING_TO_SHOW = "No sightings match these filters."
+PREMISES_HIDDEN_NOTE = "Switched off at first: tick them in the layer box to show them."
 
 
 def hotspot_map(
@@ -60,18 +62,21 @@ def hotspot_map(
     tile_attribution: str | None = None,
     center: Sequence[float] | None = None,
     zoom: int = 12,
+    premises_shown: bool = True,
 ) -> folium.Map:
     """The Hotspot map, drawn bottom to top: boundaries, density, Gi*, grooming models,
     hotspots, risky places, premises, place names; then the legend and the layer control.
 
     Inputs are as for the layer functions in `hotspots.maps.layers`; None or empty frames are
     skipped. Without `center` the map fits everything drawn except boundaries and surfaces.
+    With `premises_shown` False the premises layers start switched off (a borough's register
+    would bury the hotspots under icons); the legend says how to switch them on.
     """
     m = base_map(center=center, zoom=zoom, tile_url=tile_url, tile_attribution=tile_attribution)
     sections: list[LegendSection] = []
     _add_area_layers(m, sections, boundaries, density, gistar)
     _add_model_layers(m, sections, cells_by_model)
-    _add_place_layers(m, sections, hotspots, risky_places, premises)
+    _add_place_layers(m, sections, hotspots, risky_places, premises, premises_shown)
     if _present(gazetteer):
         gazetteer_labels(gazetteer).add_to(m)
     add_legend(m, sections or [LegendSection("Nothing to show", (), NOTHING_TO_SHOW)])
@@ -127,6 +132,7 @@ def _add_place_layers(
     hotspots: GeoDataFrame | None,
     risky_places: GeoDataFrame | None,
     premises: GeoDataFrame | None,
+    premises_shown: bool = True,
 ) -> None:
     if _present(hotspots):
         hotspot_layer(hotspots).add_to(m)
@@ -135,10 +141,13 @@ def _add_place_layers(
         risky_places_layer(risky_places).add_to(m)
         sections.append(risky_places_legend())
     if _present(premises):
-        for layer in premises_layer(premises):
+        for layer in premises_layer(premises, show=premises_shown):
             layer.add_to(m)
         categories = premises["category"].map(premises_category)
-        sections.append(premises_legend(c for c in PREMISES_STYLES if (categories == c).any()))
+        section = premises_legend(c for c in PREMISES_STYLES if (categories == c).any())
+        if not premises_shown:
+            section = replace(section, note=PREMISES_HIDDEN_NOTE)
+        sections.append(section)
 
 
 #: The closest the map zooms when fitting its data, so one small hotspot keeps its context.
