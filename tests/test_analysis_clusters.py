@@ -229,3 +229,36 @@ def test_demo_data_hotspots_are_found_with_no_background_clusters(total, seed):
     for place in PLANTED:
         assert majority.get(place) == f"on-street-{place.lower()}", majority
     assert "background" not in majority.values(), majority
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_dbscan_labels_partition_as_scikit_learn_does(weighted):
+    from sklearn.cluster import DBSCAN
+
+    from hotspots.analysis.clusters import dbscan_labels
+
+    rng = np.random.default_rng(7)
+    xy = np.concatenate([rng.normal(c, 80, (150, 2)) for c in ((0, 0), (600, 0), (0, 900))])
+    xy = np.concatenate([xy, rng.uniform(-1500, 1500, (300, 2))])
+    weights = rng.integers(1, 4, len(xy)).astype(float) if weighted else None
+    ours = dbscan_labels(xy, 120.0, 12, weights)
+    model = DBSCAN(eps=120.0, min_samples=12).fit(xy, sample_weight=weights)
+    theirs = model.labels_
+    assert np.array_equal(ours == -1, theirs == -1)
+    core = np.zeros(len(xy), dtype=bool)
+    core[model.core_sample_indices_] = True
+    pairs = pd.DataFrame({"ours": ours[core], "theirs": theirs[core]}).drop_duplicates()
+    assert pairs["ours"].is_unique and pairs["theirs"].is_unique
+    assert len(pairs) >= 3  # the three planted groups (weights may add small ones)
+
+
+def test_large_inputs_use_scikit_learn_with_the_same_partition(monkeypatch):
+    from hotspots.analysis import clusters
+
+    rng = np.random.default_rng(3)
+    xy = np.concatenate([rng.normal(c, 60, (200, 2)) for c in ((0, 0), (900, 0))])
+    small = clusters.dbscan_labels(xy, 100.0, 10)
+    monkeypatch.setattr(clusters, "SPARSE_DBSCAN_MAX_POINTS", 10)
+    large = clusters.dbscan_labels(xy, 100.0, 10)
+    assert np.array_equal(small == -1, large == -1)
+    assert len(pd.DataFrame({"a": small, "b": large}).drop_duplicates()) == len(set(small))

@@ -7,6 +7,7 @@ buffered convex hull, named from the locality gazetteer and described by its sta
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -14,9 +15,11 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from scipy import stats
+from scipy import sparse, stats
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError
 from sklearn.cluster import DBSCAN, HDBSCAN
+from sklearn.neighbors import NearestNeighbors
 
 from hotspots.analysis.frames import (
     AnalysisInputError,
@@ -45,6 +48,8 @@ DENSITY_RATIO = 8.0
 BACKGROUND_ALPHA = 1e-6
 #: DBSCAN runs on sightings merged into cells of eps_m * SNAP_FRACTION (weighted by count).
 SNAP_FRACTION = 0.1
+#: Above this many (snapped) points `dbscan_labels` calls scikit-learn's DBSCAN directly.
+SPARSE_DBSCAN_MAX_POINTS = 100_000
 #: HDBSCAN members less attached than this to their cluster are treated as its loose fringe.
 HDBSCAN_MIN_PROBABILITY = 0.5
 #: Sightings located only to an area (often its centroid) would pile up into false hotspots.
@@ -121,6 +126,77 @@ def _snap(xy: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.ndarray, np.nda
     return centre, weights, inverse
 
 
+def _eps_graph(xy: np.ndarray, eps_m: float) -> sparse.csr_matrix:
+    """Points within `eps_m` of each point (itself included) as a 0/1 sparse matrix.
+
+    Built directly from the KD-tree's neighbour lists with one-byte data (scikit-learn's
+    `radius_neighbors_graph` stores float64 ones: eight times the memory for the data).
+    """
+    tree = NearestNeighbors(radius=eps_m, algorithm="kd_tree").fit(xy)
+    lists = tree.radius_neighbors(xy, return_distance=False)
+    indptr = np.zeros(len(xy) + 1, dtype=np.int64)
+    np.cumsum([len(neighbours) for neighbours in lists], out=indptr[1:])
+    indices = np.concatenate(lists).astype(np.int32) if len(lists) else np.empty(0, np.int32)
+    data = np.ones(len(indices), dtype=np.int8)
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(xy), len(xy)))
+
+
+def dbscan_labels(
+    xy: np.ndarray, eps_m: float, min_samples: int, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Plain DBSCAN labels (-1 noise) of points in metres: the step PostGIS can also run.
+
+    A point is core when the points (or their weights) within `eps_m`, itself included,
+    reach `min_samples`: the rule of scikit-learn's `DBSCAN` and of PostGIS
+    `ST_ClusterDBSCAN`, so all three give the same partition of the same points
+    (`hotspots.db.runs.cluster_in_database`). `find_clusters` calls this on snapped,
+    weighted points.
+
+    Notes
+    -----
+    Same result as ``sklearn.cluster.DBSCAN(eps, min_samples).fit(xy, sample_weight)``
+    (clusters numbered in order of their first core point) but vectorised: the eps-graph
+    comes from scikit-learn's KD-tree as one sparse matrix, weighted neighbour counts are a
+    matrix product, clusters are the connected components of the core points (scipy), and
+    a border point joins the cluster of its nearest core point (scikit-learn gives it to
+    whichever cluster reaches it first; DBSCAN leaves that choice open). scikit-learn's own
+    weighted path sums the weights in a Python loop, one point at a time, which is slower
+    up to ~100,000 points; above `SPARSE_DBSCAN_MAX_POINTS` building the sparse graph costs
+    more than that loop, so scikit-learn's `DBSCAN` itself is called.
+    """
+    n = len(xy)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    if n > SPARSE_DBSCAN_MAX_POINTS:
+        model = DBSCAN(eps=eps_m, min_samples=int(min_samples), algorithm="kd_tree")
+        return model.fit(xy, sample_weight=weights).labels_.astype(np.int64)
+    graph = _eps_graph(xy, eps_m)
+    weight = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    core = graph @ weight >= min_samples
+    labels = np.full(n, -1, dtype=np.int64)
+    if not core.any():
+        return labels
+    per_row = np.diff(graph.indptr)
+    row_is_core = np.repeat(core, per_row)
+    to_core = core[graph.indices]
+    # A border point's edges to core points, read before the graph is pruned below.
+    border_edges = np.flatnonzero(~row_is_core & to_core)
+    border_rows = np.searchsorted(graph.indptr, border_edges, side="right") - 1
+    border_cols = graph.indices[border_edges].astype(np.int64)
+    # Clusters: components of the core-to-core edges, pruned in place (slicing would copy).
+    graph.data = (row_is_core & to_core).astype(np.int8)
+    graph.eliminate_zeros()
+    _, components = connected_components(graph, directed=False)
+    labels[core] = np.unique(components[core], return_inverse=True)[1]  # 0, 1, ... in order
+    if len(border_edges):
+        distance = np.hypot(*(xy[border_rows] - xy[border_cols]).T)
+        order = np.lexsort((distance, border_rows))
+        rows, cols = border_rows[order], border_cols[order]
+        first = np.r_[True, rows[1:] != rows[:-1]]
+        labels[rows[first]] = labels[cols[first]]
+    return labels
+
+
 def _cluster(
     xy: np.ndarray, method: str, eps_m: float, min_samples: int | None, min_size: int
 ) -> tuple[np.ndarray, int]:
@@ -133,8 +209,7 @@ def _cluster(
         return _drop_sparse(xy, labels, DENSITY_RATIO * background_density(xy, eps_m)), used
     points, weights, inverse = _snap(xy, eps_m * SNAP_FRACTION)
     used = auto_min_samples(points, eps_m, weights) if min_samples is None else int(min_samples)
-    model = DBSCAN(eps=eps_m, min_samples=used, algorithm="kd_tree")
-    return model.fit(points, sample_weight=weights).labels_[inverse], used
+    return dbscan_labels(points, eps_m, used, weights)[inverse], used
 
 
 def _drop_sparse(xy: np.ndarray, labels: np.ndarray, min_density: float) -> np.ndarray:
@@ -148,18 +223,28 @@ def _drop_sparse(xy: np.ndarray, labels: np.ndarray, min_density: float) -> np.n
     return np.where(np.isin(labels, sparse), -1, labels)
 
 
+def _plain_columns(frame: pd.DataFrame, rows: np.ndarray, columns: tuple[str, ...]):
+    """The chosen rows of the columns the frame has, as a plain DataFrame (no geometry)."""
+    return pd.DataFrame({c: frame[c].to_numpy()[rows] for c in columns if c in frame.columns})
+
+
 def _keep_clusters(
     frame: gpd.GeoDataFrame, raw: np.ndarray, min_sightings: int, min_people: int
-) -> np.ndarray:
-    """Relabel clusters 1..k by sightings (most first), -1 for noise and dropped clusters."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Relabel clusters 1..k by sightings (most first), -1 for noise and dropped clusters.
+
+    Also returns the distinct young people of hotspots 1..k (counted once, here).
+    """
     members = raw >= 0
     sizes = pd.Series(raw[members]).value_counts()
-    people = people_per_group(frame[members], raw[members]).reindex(sizes.index, fill_value=0)
+    people_frame = _plain_columns(frame, members, ("people",))
+    people = people_per_group(people_frame, raw[members]).reindex(sizes.index, fill_value=0)
     required = min_people if "people" in frame.columns else 0
     kept = sizes[(sizes >= min_sightings) & (people >= required)]
     ranked = kept.sort_values(ascending=False, kind="stable").index
     lookup = pd.Series(np.arange(1, len(ranked) + 1), index=ranked)
-    return lookup.reindex(raw).fillna(-1).astype(np.int64).to_numpy()
+    labels = lookup.reindex(raw).fillna(-1).astype(np.int64).to_numpy()
+    return labels, people.reindex(ranked).to_numpy(dtype=np.int64)
 
 
 def _hulls(xy: np.ndarray, labels: np.ndarray, buffer_m: float) -> np.ndarray:
@@ -171,8 +256,14 @@ def _hulls(xy: np.ndarray, labels: np.ndarray, buffer_m: float) -> np.ndarray:
     return shapely.buffer(shapely.convex_hull(points), buffer_m)
 
 
+@functools.lru_cache(maxsize=8)
+def _transformer(source: object, target: object) -> Transformer:
+    """A cached pyproj transformer (building one costs ~20 ms; transforming is fast)."""
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
 def _gazetteer_xy(gazetteer: pd.DataFrame) -> np.ndarray:
-    transformer = Transformer.from_crs(CRS_WGS84, CRS_BNG, always_xy=True)
+    transformer = _transformer(CRS_WGS84, CRS_BNG)
     x, y = transformer.transform(gazetteer["lon"].to_numpy(float), gazetteer["lat"].to_numpy(float))
     return np.column_stack([x, y])
 
@@ -211,11 +302,14 @@ def _code_counts(members: pd.DataFrame, groups: np.ndarray, column: str, codes: 
 
 
 def _top_codes(counts: pd.DataFrame, top: int) -> list[str]:
-    result = []
-    for _, row in counts.iterrows():  # one row per hotspot, not per sighting
-        best = row[row > 0].sort_values(ascending=False, kind="stable").head(top)
-        result.append("|".join(best.index))
-    return result
+    """The `top` most frequent codes per row, most first (ties in vocabulary order)."""
+    values = counts.to_numpy()
+    order = np.argsort(-values, axis=1, kind="stable")[:, :top]
+    names = counts.columns.to_numpy()
+    return [
+        "|".join(names[i] for i in row_order if row[i] > 0)
+        for row, row_order in zip(values, order, strict=True)
+    ]
 
 
 def peak_hours(hours: np.ndarray, groups: np.ndarray, window: int = PEAK_WINDOW_HOURS) -> list[str]:
@@ -229,16 +323,22 @@ def peak_hours(hours: np.ndarray, groups: np.ndarray, window: int = PEAK_WINDOW_
     >>> peak_hours(np.array([22, 23, 0, 1, 12, 21, 21]), np.array([0, 0, 0, 0, 1, 1, 1]))
     ['23:00-02:00', '20:00-23:00']
     """
-    table = pd.crosstab(groups, hours).reindex(columns=range(24), fill_value=0).to_numpy()
+    keys, row = np.unique(np.asarray(groups), return_inverse=True)
+    flat = np.bincount(row * 24 + np.asarray(hours, dtype=np.int64), minlength=len(keys) * 24)
+    table = flat.reshape(len(keys), 24)
     before = window // 2
     sums = sum(np.roll(table, before - k, axis=1) for k in range(window))
     start = ((sums * (table.sum(axis=1, keepdims=True) + 1) + table).argmax(axis=1) - before) % 24
     return [f"{h:02d}:00-{(h + window) % 24:02d}:00" for h in start]
 
 
-def _describe(frame: gpd.GeoDataFrame, labels: np.ndarray, polygons: np.ndarray) -> pd.DataFrame:
-    members = frame[labels > 0].reset_index(drop=True)
-    groups = labels[labels > 0]
+def _describe(
+    frame: gpd.GeoDataFrame, labels: np.ndarray, polygons: np.ndarray, people: np.ndarray
+) -> pd.DataFrame:
+    chosen = labels > 0
+    members = _plain_columns(frame, chosen, ("seen_at", "grooming_models", "indicators"))
+    members["seen_at"] = frame["seen_at"][chosen].reset_index(drop=True)  # keeps the time zone
+    groups = labels[chosen]
     ids = np.arange(1, len(polygons) + 1)
     models = _code_counts(members, groups, "grooming_models", list(GROOMING_MODELS)).reindex(ids)
     indicators = _code_counts(members, groups, "indicators", list(INDICATORS)).reindex(ids)
@@ -247,7 +347,7 @@ def _describe(frame: gpd.GeoDataFrame, labels: np.ndarray, polygons: np.ndarray)
     stats_frame = pd.DataFrame({
         "hotspot_id": ids,
         "sightings": np.bincount(groups, minlength=len(ids) + 1)[1:],
-        "distinct_people": people_per_group(members, groups).reindex(ids, fill_value=0).to_numpy(),
+        "distinct_people": people,
         "main_grooming_model": main.to_numpy(),
     })  # fmt: skip
     stats_frame[list(GROOMING_COLUMNS)] = models.fillna(0).astype(np.int64).to_numpy()
@@ -340,9 +440,9 @@ def find_clusters(
     used = MIN_SAMPLES_FLOOR if min_samples is None else int(min_samples)
     if located.any():
         raw[located], used = _cluster(xy[located], method, eps_m, min_samples, min_sightings)
-    labels = _keep_clusters(frame, raw, min_sightings, min_people)
+    labels, people = _keep_clusters(frame, raw, min_sightings, min_people)
     polygons = _hulls(xy, labels, buffer_m)
-    described = _describe(frame, labels, polygons)
+    described = _describe(frame, labels, polygons, people)
     described.insert(1, "name", name_hotspots(polygons, gazetteer))
     hotspots = gpd.GeoDataFrame(described, geometry=polygons, crs=CRS_BNG).to_crs(CRS_WGS84)
     return ClusterResult(

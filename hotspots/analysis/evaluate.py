@@ -174,10 +174,10 @@ def evaluate_methods(
     if unknown:
         raise AnalysisInputError(f"evaluation methods {sorted(unknown)} are not among {METHODS}")
     seen_at = frame["seen_at"]
-    is_train = (seen_at < as_time(split_at, seen_at)).to_numpy(dtype=bool)
+    is_train = np.array(seen_at < as_time(split_at, seen_at), dtype=bool)  # writable copy
     if start is not None:
         is_train &= (seen_at >= as_time(start, seen_at)).to_numpy(dtype=bool)
-    is_test = (seen_at >= as_time(split_at, seen_at)).to_numpy(dtype=bool)
+    is_test = np.array(seen_at >= as_time(split_at, seen_at), dtype=bool)
     if end is not None:
         is_test &= (seen_at < as_time(end, seen_at)).to_numpy(dtype=bool)
     xy = bng_xy(frame)
