@@ -49,6 +49,8 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "secret key for vehicle tokens and pseudonyms (HMAC); never stored in the database",
     ),
     "HOTSPOTS_COOKIE_SECRET": ("", "secret for signing sessions"),
+    "HOTSPOTS_SCREENING_THRESHOLDS": ("5,9", "risk screening: score from which medium, high"),
+    "HOTSPOTS_SCREENING_EXTRA_ITEMS": ("", "risk screening: further items, ';'-separated"),
     "HOTSPOTS_SESSION_IDLE_MINUTES": ("30", "idle sessions expire after this many minutes"),
     "HOTSPOTS_SPATIALITE_LIBRARY": (
         "mod_spatialite",
