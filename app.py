@@ -11,11 +11,15 @@ from hotspots.security.roles import PAGES, pages_for
 from ui import state
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
+#: Material Symbols are bundled with Streamlit and served locally (emoji need a system font).
 PAGE_ICONS = {
-    "overview": "🏠", "hotspot_map": "🗺️", "hotspot_detail": "🎯", "premises": "🏪",
-    "trends": "📈", "import": "📥", "disruption": "🚧", "meeting_pack": "📋",
-    "screening": "📝", "intelligence_form": "🛈", "admin_users": "👥", "audit_log": "📜",
-    "retention": "🗂️",
+    "overview": ":material/home:", "hotspot_map": ":material/map:",
+    "hotspot_detail": ":material/location_on:", "premises": ":material/storefront:",
+    "trends": ":material/trending_up:", "import": ":material/upload_file:",
+    "disruption": ":material/block:", "meeting_pack": ":material/groups:",
+    "screening": ":material/assignment:", "intelligence_form": ":material/edit_note:",
+    "admin_users": ":material/manage_accounts:", "audit_log": ":material/history:",
+    "retention": ":material/auto_delete:",
 }  # fmt: skip
 
 st.set_page_config(page_title="Hotspot and intelligence map", page_icon="🗺️", layout="wide")
