@@ -147,4 +147,5 @@ def load_settings(
             "HOTSPOTS_SESSION_IDLE_MINUTES", get("HOTSPOTS_SESSION_IDLE_MINUTES")
         ),
         spatialite_library=get("HOTSPOTS_SPATIALITE_LIBRARY"),
+        extra={name: value for name, value in values.items() if name.startswith("HOTSPOTS_")},
     )
