@@ -307,3 +307,12 @@ def test_boundaries_come_from_the_area_table(loaded, gazetteer):
 def test_no_areas_means_no_boundary_layer(loaded, gazetteer):
     assert boundaries(loaded).empty
     assert hotspot_map_data(loaded, ANALYST, MapFilters(), gazetteer=gazetteer).boundaries is None
+
+
+def test_a_licensing_source_holds_no_sighting_points(loaded, gazetteer):
+    """The role rule holds for the cache token too: no sighting rows come back to the caller."""
+    source = load_map_source(loaded, LICENSING)
+    assert source.sightings is None
+    data = hotspot_map_data(loaded, LICENSING, MapFilters(), gazetteer=gazetteer, source=source)
+    assert not data.full
+    assert len(data.hotspots) > 0

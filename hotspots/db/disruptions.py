@@ -313,6 +313,7 @@ def record_export(
     A page that renders the bytes ahead of the click (Streamlit's download button) calls
     this from the button's click callback, so the entry is written when the file is taken.
     """
+    require(user.role, Capability.EXPORT)
     with engine.begin() as connection:
         record_use(connection, user, DISCLOSURE, what, dict(detail or {}))
 

@@ -112,13 +112,15 @@ class MapSource:
     """Sightings of a period, premises and boundaries, loaded once for one user.
 
     Internal to this module: pass it back to `hotspot_map_data` or `hotspot_detail`, which
-    apply the role rule and write the audit entry. It holds sighting-level rows.
+    apply the role rule and write the audit entry. It holds sighting-level rows only for a
+    role that may see sighting points; for any other role `sightings` is None and the rows
+    are read afresh inside this module each time, so they never reach the caller.
     """
 
     user: User
     start: date | None
     end: date | None
-    sightings: gpd.GeoDataFrame = field(repr=False)
+    sightings: gpd.GeoDataFrame | None = field(repr=False)
     premises: gpd.GeoDataFrame = field(repr=False)
     boundaries: gpd.GeoDataFrame = field(repr=False)
 
@@ -235,6 +237,13 @@ def load_map_source(
     written when something is built from it for the user.
     """
     _check(user)
+    if not can(user.role, Capability.VIEW_SIGHTING_POINTS):
+        return MapSource(user, start, end, None, premises(engine, user), boundaries(engine))
+    return _read_source(engine, user, start, end)
+
+
+def _read_source(engine: Engine, user: User, start: date | None, end: date | None) -> MapSource:
+    """The full source, sightings included; for use inside this module only."""
     return MapSource(
         user=user,
         start=start,
@@ -248,9 +257,11 @@ def load_map_source(
 def _source_for(
     engine: Engine, user: User, filters: MapFilters, source: MapSource | None
 ) -> MapSource:
-    if source is not None and source.user == user and source.covers(filters):
+    usable = source is not None and source.sightings is not None
+    if usable and source.user == user and source.covers(filters):
         return source
-    return load_map_source(engine, user, start=filters.start, end=filters.end)
+    _check(user)
+    return _read_source(engine, user, filters.start, filters.end)
 
 
 def _audit(engine: Engine, user: User, use: str, filters: MapFilters, rows: int, **extra) -> None:
