@@ -459,12 +459,18 @@ def premises_layer_name(category: str) -> str:
     return f"Premises: {premises_label(category)}"
 
 
-def premises_layer(premises_gdf: GeoDataFrame, *, show: bool = True) -> list[folium.FeatureGroup]:
+def premises_layer(
+    premises_gdf: GeoDataFrame,
+    *,
+    show: bool = True,
+    popup: Callable[[Mapping[str, Any]], str] = premises_popup_html,
+) -> list[folium.FeatureGroup]:
     """Premises as icons, one layer per category present, in the domain's order ("Premises:
     Takeaway", "Premises: Hotel", ...).
 
     Needs `name`, `category` and point `geometry`; shows `licence_ref`, `sightings` (nearby
-    intelligence) and `in_hotspot` when present. Unknown categories are drawn as "other".
+    intelligence) and `in_hotspot` when present, or what `popup` makes of a row (HTML, every
+    value escaped by it). Unknown categories are drawn as "other".
     Each category is one GeoJSON layer whose points share one icon: a register of a thousand
     premises adds a few hundred kilobytes, where a folium Marker each would add 1.7 MB.
     """
@@ -476,7 +482,7 @@ def premises_layer(premises_gdf: GeoDataFrame, *, show: bool = True) -> list[fol
         group = folium.FeatureGroup(name=escape_text(premises_layer_name(category)), show=show)
         chosen = premises[categories == category]
         rows = chosen.to_dict("records")
-        props = [{"t": escape_text(r["name"]), "p": premises_popup_html(r)} for r in rows]
+        props = [{"t": escape_text(r["name"]), "p": popup(r)} for r in rows]
         folium.GeoJson(
             feature_collection(chosen, props),
             marker=folium.Marker(icon=_premises_icon(category)),

@@ -121,3 +121,20 @@ def _is_text(values: pd.Series | pd.Index) -> bool:
 
 def _text_columns(frame: pd.DataFrame) -> list[Any]:
     return [column for column in frame.columns if _is_text(frame[column])]
+
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (CSV injection).
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value made safe for a CSV file opened in a spreadsheet: text starting with
+    = + - @ (or a tab or carriage return) would run as a formula, so it gets a leading
+    single quote. Anything that is not text is returned as it is.
+
+    >>> csv_cell("=HYPERLINK(1)"), csv_cell("Deane"), csv_cell(-3), csv_cell("<5")
+    ("'=HYPERLINK(1)", 'Deane', -3, '<5')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
