@@ -24,6 +24,7 @@ from hotspots.security.roles import AccessDenied
 ROLES = ("analyst", "licensing", "lscb", "admin")
 ANALYST = frozenset({"analyst"})
 ANALYST_LICENSING = frozenset({"analyst", "licensing"})
+ANALYST_LSCB = frozenset({"analyst", "lscb"})
 EVERYONE = frozenset(ROLES)
 
 #: module.function -> roles it serves. Everything else is refused.
@@ -47,6 +48,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "mapdata.hotspot_detail": ANALYST_LICENSING,
     "mapdata.hotspot_map_data": ANALYST_LICENSING,
     "mapdata.load_map_source": ANALYST_LICENSING,
+    "premises_check.export_visit_list": ANALYST_LICENSING,
+    "premises_check.premises_check": ANALYST_LICENSING,
+    "premises_check.record_visit_list_export": ANALYST_LICENSING,
     "runs.cluster_in_database": ANALYST,
     "runs.context_layer": ANALYST,
     "runs.list_runs": ANALYST_LICENSING,
@@ -55,6 +59,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "screenings.known_pseudonyms": ANALYST,
     "screenings.risk_history": ANALYST,
     "screenings.save_screening": ANALYST,
+    "trends.export_trends": ANALYST_LSCB,
+    "trends.record_trends_export": ANALYST_LSCB,
+    "trends.trends": ANALYST_LSCB,
 }
 
 #: Functions that take a user but are not reads or writes on the user's behalf.
