@@ -250,8 +250,7 @@ def _heatmap_png(values: pd.DataFrame, months: list[str], title: str, footer: st
     height = max(3.5, 0.32 * data.shape[0] + 2.0)
     figure = _figure(max(8.0, 0.5 * len(months) + 3.0), height)
     axes = figure.add_subplot()
-    colour_map = mpl.colormaps[HEATMAP_CMAP].copy()
-    colour_map.set_bad(HIDDEN_COLOUR)
+    colour_map = mpl.colormaps[HEATMAP_CMAP].with_extremes(bad=HIDDEN_COLOUR)
     peak = _heat_peak(values)
     image = axes.imshow(
         np.ma.masked_invalid(data), aspect="auto", cmap=colour_map, vmin=0, vmax=peak or None

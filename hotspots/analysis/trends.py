@@ -157,9 +157,10 @@ def _categories(
         if (named == AREA_UNKNOWN).any():
             labels.append(AREA_UNKNOWN)
         values = named.to_numpy()
-        return np.column_stack([values == label for label in labels]).reshape(
-            len(values), len(labels)
-        ), labels
+        matrix = np.zeros((len(values), len(labels)), dtype=bool)
+        for j, label in enumerate(labels):
+            matrix[:, j] = values == label
+        return matrix, labels
     raise ValueError(f"cannot break down by {by!r}; choose one of {', '.join(BREAKDOWNS)}")
 
 
@@ -195,6 +196,8 @@ def monthly_counts(
     >>> monthly_counts(sightings, "risk_level", months).to_dict("list")
     {'High': [1, 1], 'Medium': [0, 0], 'Low': [0, 0], 'Not known': [0, 1]}
     """
+    if months.freqstr != "M":
+        raise ValueError(f"months must be calendar months (freq 'M'), not {months.freqstr!r}")
     times = local_times(sightings["seen_at"]) if len(sightings) else pd.Series([], dtype=object)
     month = times.dt.to_period("M") if len(sightings) else pd.PeriodIndex([], freq="M")
     inside = np.asarray(pd.Index(month).isin(months), dtype=bool)

@@ -209,8 +209,7 @@ def trends(
     periods = Periods.ending(end if end is not None else pd.Period.now("M"), length)
     first_month = pd.Period(first_seen, freq="M") if first_seen is not None else None
     months = periods.months
-    if first_month is not None:
-        months = months[months >= first_month]
+    months = months[months >= first_month] if first_month is not None else months[:0]
     # With no month left (all before the data), an empty period reads no rows.
     start = (months[0] if len(months) else periods.end).start_time
     stop = (months[-1] + 1).start_time if len(months) else start
