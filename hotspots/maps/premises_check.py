@@ -73,13 +73,14 @@ def check_popup(distance_m: float) -> Callable[[Mapping[str, Any]], str]:
             ("Trend", _trend_text(row)),
             ("Latest", None if _missing(row.get("last_month")) else row["last_month"]),
         ]
-        cells = "".join(
-            f"<tr><th style='text-align:left;padding-right:8px;vertical-align:top'>"
-            f"{escape_text(label)}</th><td>{escape_text(value)}</td></tr>"
+        # One line a fact, broken by the style rather than by tags: a register of a thousand
+        # premises carries a thousand popups, and every tag costs bytes (escaped in JSON).
+        lines = "\n".join(
+            f"{escape_text(label)}: {escape_text(value)}"
             for label, value in rows
             if value is not None
         )
-        return f"<div><strong>{escape_text(row['name'])}</strong><table>{cells}</table></div>"
+        return f'<div style="white-space:pre-line"><b>{escape_text(row["name"])}</b>\n{lines}</div>'
 
     return popup
 
