@@ -51,7 +51,7 @@ def _months() -> list[pd.Period]:
 def _sidebar(months: list[pd.Period]) -> tuple[str, int, pd.Period, bool]:
     user = state.current_user()
     with st.sidebar:
-        st.header("Trends")
+        st.header("Figures")
         by = st.radio("Break down by", list(BREAKDOWNS), format_func=BREAKDOWNS.get)
         length = st.selectbox(
             "Compare",
