@@ -85,8 +85,9 @@ EARLIEST: Final[date] = date(2000, 1, 1)
 UK_ZONE: Final = ZoneInfo("Europe/London")
 MAX_NOTE: Final[int] = 2_000
 AGE_BAND_CODES: Final[tuple[str, ...]] = tuple(band for band, _, _ in AGE_BANDS)
-#: Pseudonyms look like YP-1A2B3C: letters, a hyphen, then letters and digits with a digit.
-PSEUDONYM: Final = re.compile(r"^[A-Z]{1,5}-(?=[A-Z0-9]*\d)[A-Z0-9]{3,16}$")
+#: Pseudonyms look like YP-1A2B3C: letters, a hyphen, then hex digits (or letters and digits,
+#: with at least one digit), so that a hyphenated name is not taken for one.
+PSEUDONYM: Final = re.compile(r"^[A-Z]{1,5}-(?:[0-9A-F]{4,16}|(?=[A-Z0-9]*\d)[A-Z0-9]{3,16})$")
 
 
 @dataclass(frozen=True)
