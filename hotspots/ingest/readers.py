@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -385,7 +386,9 @@ def read_vector(data: bytes, file_name: str, *, path: Path | None = None) -> Raw
 
     source: Any = path if path is not None and path.suffix.lower() == ".shp" else io.BytesIO(data)
     try:
-        frame = pyogrio.read_dataframe(source)
+        with warnings.catch_warnings():  # GDAL notes that in-memory files have no extension
+            warnings.filterwarnings("ignore", "File /vsimem/", RuntimeWarning)
+            frame = pyogrio.read_dataframe(source)
     except Exception as exc:
         raise ImportRejected(
             f"{file_name}: not a readable vector file ({str(exc).splitlines()[0][:160]});"

@@ -355,14 +355,16 @@ class _Problems:
                 return item(rows)
             return np.asarray(item, dtype=object)[rows]
 
+        columns = {"value": value, "reason": reason, "suggestion": suggestion}
         self.parts.append(
             pd.DataFrame(
                 {
                     "position": rows,
-                    "field": field_name,
-                    "value": pick(value),
-                    "reason": pick(reason),
-                    "suggestion": pick(suggestion),
+                    "field": pd.Series([field_name] * len(rows), dtype=object),
+                    **{
+                        name: pd.Series(list(pick(item)), dtype=object)
+                        for name, item in columns.items()
+                    },
                 }
             )
         )
@@ -374,8 +376,19 @@ class _Problems:
         found["order"] = found["field"].map(order).fillna(len(order))
         found = found.sort_values(["position", "order"], kind="stable")
         found.insert(0, "row", self.index[found["position"].to_numpy()])
-        found["value"] = found["value"].map(lambda v: "" if v is None else str(v))
-        return found[list(PROBLEM_COLUMNS)].astype(object).reset_index(drop=True)
+        # Built as object columns: pandas would read a column of text and None as 'str', NaN.
+        cells = {
+            "row": list(found["row"]),
+            "field": list(found["field"]),
+            "value": ["" if _missing(v) else str(v) for v in found["value"]],
+            "reason": list(found["reason"]),
+            "suggestion": [None if _missing(v) else v for v in found["suggestion"]],
+        }
+        return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in cells.items()})
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -838,6 +851,8 @@ def _location(
     swapped = outside & degrees & (y >= w) & (y <= e) & (x >= s) & (x <= n)
     for group, (x_name, y_name) in ((bng, ("easting", "northing")),
                                     (~bng, ("longitude", "latitude"))):  # fmt: skip
+        if not group.any():
+            continue
         for name, empty, other_empty, values, number in (
             (x_name, x_empty, y_empty, x_text, x), (y_name, y_empty, x_empty, y_text, y)
         ):  # fmt: skip
