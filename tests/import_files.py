@@ -14,7 +14,7 @@ from datetime import datetime
 import pandas as pd
 
 #: The moment tests treat as now, so "in the future" does not depend on the clock.
-NOW = datetime(2026, 6, 1, 12, 0)
+NOW = datetime(2026, 11, 15, 12, 0)  # after the synthetic period (Nov 2023 - Oct 2026)
 
 
 def sighting_row(**changes: str) -> dict[str, str]:

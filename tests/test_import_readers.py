@@ -192,3 +192,28 @@ def test_xlsx_reader_never_fails_on_damaged_workbooks(data: st.DataObject) -> No
 @given(st.binary(max_size=400))
 def test_xlsx_reader_never_fails_on_random_bytes(data: bytes) -> None:
     _reads_or_refuses(b"PK\x03\x04" + data, "fuzz.xlsx")
+
+
+def test_a_geopackage_can_be_read_after_spatialite_is_loaded(tmp_path: Path) -> None:
+    """SpatiaLite loaded first used to crash GDAL on GeoPackages (see hotspots/db/engine.py);
+    the check runs in a fresh process, where the order of loading is what the app's is."""
+    import subprocess
+    import sys
+
+    gpkg = tmp_path / "premises.gpkg"
+    _premises_frame("EPSG:27700").to_file(gpkg, driver="GPKG")
+    script = (
+        "import sys; from hotspots.db import make_engine, migrate\n"
+        f"engine = make_engine('sqlite:///{tmp_path / 'db.sqlite'}'); migrate(engine)\n"
+        "connection = engine.connect()\n"
+        "from hotspots.ingest.readers import read_table\n"
+        f"data = open('{gpkg}', 'rb').read()\n"
+        "print(len(read_table(data, 'premises.gpkg').frame))\n"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=120,
+        check=False, env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "2"
