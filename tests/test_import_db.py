@@ -370,7 +370,7 @@ def test_a_failure_during_the_load_leaves_the_database_as_it_was(
     def crash(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports_module, "fill_point_geometry", crash)
+    monkeypatch.setattr(imports_module, "finish_batch", crash)  # after every insert
     with pytest.raises(RuntimeError, match="disk full"):
         run(engine, "second.csv", csv_bytes(SMALL))
     assert table_counts(engine) == counts and data_version(engine) == version

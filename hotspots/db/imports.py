@@ -20,6 +20,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import shapely
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from hotspots.config import Settings
@@ -28,10 +29,10 @@ from hotspots.db.audit import COLLECTION
 from hotspots.db.batches import BatchNotFound, undo_batch_on
 from hotspots.db.engine import backend_of
 from hotspots.db.load import (
+    _plain_values,
     backend_of_connection,
     bulk_insert,
     bump_data_version,
-    fill_point_geometry,
     finish_batch,
     ids_by_key,
     now_utc,
@@ -331,21 +332,44 @@ def _insert_chunks(
     frame: pd.DataFrame,
     columns: Sequence[str],
     progress: Progress,
+    *,
+    points: bool = False,
 ) -> None:
+    """Insert in chunks of CHUNK_ROWS, reporting progress; with `points`, `geom` from lon/lat
+    is written by the same insert (an UPDATE afterwards would rewrite every row again)."""
     total = len(frame)
     progress("inserting", 0, total)
+    insert = _insert_points if points else bulk_insert
     for start in range(0, total, CHUNK_ROWS):
-        bulk_insert(connection, table, frame.iloc[start : start + CHUNK_ROWS], columns)
+        insert(connection, table, frame.iloc[start : start + CHUNK_ROWS], columns)
         progress("inserting", min(start + CHUNK_ROWS, total), total)
+
+
+def _insert_points(
+    connection: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]
+) -> None:
+    """Rows with their point geometry: on PostGIS by COPY of EWKB, on SpatiaLite by
+    `executemany` with MakePoint in the statement (SpatiaLite's own blob format)."""
+    if frame.empty:
+        return
+    if backend_of_connection(connection) == "postgis":
+        points = shapely.set_srid(shapely.points(frame["lon"], frame["lat"]), 4326)
+        with_geometry = frame.assign(geom=shapely.to_wkb(points, hex=True, include_srid=True))
+        bulk_insert(connection, table, with_geometry, (*columns, "geom"))
+        return
+    names = ", ".join((*columns, "geom"))
+    marks = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table} ({names}) VALUES ({marks}, MakePoint(?, ?, 4326))"
+    cursor = connection.connection.driver_connection.cursor()
+    with_point = frame.assign(point_lon=frame["lon"], point_lat=frame["lat"])
+    cursor.executemany(statement, _plain_values(with_point, (*columns, "point_lon", "point_lat")))
 
 
 def _load_sightings(
     connection: Connection, values: pd.DataFrame, batch: int, progress: Progress
 ) -> int:
     frame = values.assign(batch_id=batch)
-    _insert_chunks(connection, "sighting", frame, SIGHTING_COLUMNS, progress)
-    progress("geometry", 0, len(frame))
-    fill_point_geometry(connection, "sighting", batch)
+    _insert_chunks(connection, "sighting", frame, SIGHTING_COLUMNS, progress, points=True)
     linked = frame[frame["people"].fillna("") != ""]
     if linked.empty:
         return 0
@@ -393,17 +417,14 @@ def _load(
         frame = values.assign(batch_id=batch, created_at=now_utc())
         _insert_chunks(connection, "young_person", frame, PEOPLE_COLUMNS, progress)
     elif kind == PREMISES:
-        _insert_chunks(connection, "premises", values.assign(batch_id=batch), PREMISES_COLUMNS,
-                       progress)  # fmt: skip
-        fill_point_geometry(connection, "premises", batch)
+        frame = values.assign(batch_id=batch)
+        _insert_chunks(connection, "premises", frame, PREMISES_COLUMNS, progress, points=True)
     elif kind == AREAS:
         progress("inserting", 0, len(values))
         _load_areas(connection, values, batch)
     else:
         frame = values.assign(batch_id=batch, layer_name=layer)
-        _insert_chunks(connection, "context_point", frame, LAYER_COLUMNS, progress)
-        progress("geometry", 0, len(frame))
-        fill_point_geometry(connection, "context_point", batch)
+        _insert_chunks(connection, "context_point", frame, LAYER_COLUMNS, progress, points=True)
     return {}
 
 
