@@ -448,6 +448,7 @@ def import_file(
     settings: Settings,
     mapping: ColumnMapping | None = None,
     preset: str | None = None,
+    automatic_mapping: bool = True,
     strict: bool = False,
     redact: bool = False,
     layer_name: str | None = None,
@@ -459,7 +460,8 @@ def import_file(
     Parameters
     ----------
     mapping : columns to use (`--map`), drops and constants; the rest mapped automatically,
-        from `preset` or from the mapping remembered for the same headings.
+        from `preset` or from the mapping remembered for the same headings, unless
+        `automatic_mapping` is False (the page, where every field was chosen).
     strict : refuse the whole file (`ImportRejected`, nothing written) if any row is rejected;
         by default the valid rows are imported and the others reported.
     redact : redact identifiers found in notes instead of rejecting those rows.
@@ -484,8 +486,9 @@ def import_file(
     with engine.connect() as connection:
         remembered = _remembered(connection, kind, header_fingerprint(kind, raw.headers))
     resolved = resolve_mapping(
-        kind, raw.headers, source.name, explicit=mapping, preset=preset, remembered=remembered
-    )
+        kind, raw.headers, source.name, explicit=mapping, preset=preset, remembered=remembered,
+        automatic=automatic_mapping,
+    )  # fmt: skip
     progress("checking", 0, raw.rows_read)
     context = RuleContext.from_settings(settings, redact=redact, now=now)
     prepared = prepare(kind, raw, source.sha256, resolved, context)

@@ -265,26 +265,16 @@ def _closest(name: str, headers: Sequence[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def resolve_mapping(
+def suggested_columns(
     kind: str,
     headers: Sequence[str],
-    file_name: str,
     *,
-    explicit: ColumnMapping | None = None,
     preset: str | None = None,
     remembered: ColumnMapping | None = None,
-) -> ColumnMapping:
-    """The mapping to use for a file, checked: every target known, every column present, the
-    required targets (and a whole location) mapped. Raises `ImportRejected` saying what to add.
-    """
-    explicit = explicit or ColumnMapping()
+) -> dict[str, str]:
+    """target -> heading without asking anyone: headings and synonyms, then the remembered
+    mapping, then the preset (later ones win). The page's mapping step starts from this."""
     targets = set(field_names(kind))
-    for target in [*explicit.columns, *explicit.constants]:
-        if target not in targets:
-            raise ImportRejected(
-                f"--map/--set names {target!r}, which is not a {kind} field; fields:"
-                f" {', '.join(field_names(kind))}{_closest(target, sorted(targets))}"
-            )
     present = {normalise_header(h): h for h in headers}
     columns = automatic_columns(kind, headers)
     if remembered is not None:
@@ -298,6 +288,37 @@ def resolve_mapping(
         for target, heading in chosen.columns.items():
             if normalise_header(heading) in present:
                 columns[target] = present[normalise_header(heading)]
+    return columns
+
+
+def resolve_mapping(
+    kind: str,
+    headers: Sequence[str],
+    file_name: str,
+    *,
+    explicit: ColumnMapping | None = None,
+    preset: str | None = None,
+    remembered: ColumnMapping | None = None,
+    automatic: bool = True,
+) -> ColumnMapping:
+    """The mapping to use for a file, checked: every target known, every column present, the
+    required targets (and a whole location) mapped. Raises `ImportRejected` saying what to add.
+
+    With `automatic` False only `explicit` counts (the page's mapping step, where the person
+    has seen and chosen every field).
+    """
+    explicit = explicit or ColumnMapping()
+    targets = set(field_names(kind))
+    for target in [*explicit.columns, *explicit.constants]:
+        if target not in targets:
+            raise ImportRejected(
+                f"--map/--set names {target!r}, which is not a {kind} field; fields:"
+                f" {', '.join(field_names(kind))}{_closest(target, sorted(targets))}"
+            )
+    present = {normalise_header(h): h for h in headers}
+    columns = (
+        suggested_columns(kind, headers, preset=preset, remembered=remembered) if automatic else {}
+    )
     for target, source in explicit.columns.items():
         if source not in headers:
             match = present.get(normalise_header(source))
