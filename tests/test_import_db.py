@@ -42,6 +42,7 @@ from tests.import_files import (
     synthetic_files,
     xlsx_bytes,
 )
+from tests.test_import_rules import PEOPLE_FAILURES, PREMISES_FAILURES, SIGHTING_FAILURES
 
 ANALYST = User("amy", "analyst", "weekly import")
 SETTINGS = Settings(demo_mode=False, vehicle_key="k" * 40)
@@ -407,3 +408,37 @@ def test_import_times_are_stored_as_given(engine: Engine) -> None:
     run(engine, "s.csv", csv_bytes([sighting_row(seen_at="2025-07-01T12:00:00Z")]))
     ((seen,),) = rows(engine, "SELECT seen_at FROM sighting")
     assert pd.Timestamp(seen) == pd.Timestamp(datetime(2025, 7, 1, 13, 0))  # UK summer time
+
+
+@pytest.mark.parametrize(
+    ("kind", "failures", "good_row"),
+    [
+        ("sightings", SIGHTING_FAILURES, sighting_row),
+        ("people", PEOPLE_FAILURES, person_row),
+        ("premises", PREMISES_FAILURES, premises_row),
+    ],
+)
+def test_every_rule_rejects_its_row_in_the_database_import(
+    engine: Engine, kind: str, failures: list, good_row
+) -> None:
+    """One file per record type, a row per rule (tests/test_import_rules.py lists them), plus
+    one good row: each bad row is reported at its own row and column; the good one loads."""
+    key = {"sightings": "source_ref", "people": "pseudonym", "premises": "premises_ref"}[kind]
+    rows = [good_row(**{key: _unique_key(kind, 0)})]
+    for number, (field, value, _, _) in enumerate(failures, start=1):
+        row = good_row(**{key: _unique_key(kind, number)})
+        row[field] = value
+        rows.append(row)
+    result = run(engine, f"{kind}.csv", csv_bytes(rows), kind)
+    assert (result.accepted, result.rejected) == (1, len(failures)), result.messages(50)
+    first = result.rejections.groupby("row").first()
+    assert first.index.tolist() == list(range(3, len(failures) + 3))
+    expected = ["latitude" if f in ("latitude", "longitude") else f for f, *_ in failures]
+    assert first["column"].tolist() == expected
+    reasons = [reason for _, _, reason, _ in failures]
+    missed = [(r, f) for r, f in zip(reasons, first["reason"], strict=True) if r not in f]
+    assert missed == []
+
+
+def _unique_key(kind: str, number: int) -> str:
+    return f"YP-{number:06X}" if kind == "people" else f"REF-{number:04d}"

@@ -29,7 +29,9 @@ def test_each_template_example_row_is_valid(kind: str) -> None:
     table = read_csv(template_csv(kind), f"template-{kind}.csv")
     mapping = resolve_mapping(kind, table.headers, "template.csv")
     assert set(mapping.columns) == set(table.headers)  # every column maps to its own field
-    checked = check_frame(kind, mapped_frame(table.frame, mapping), RuleContext(now=NOW, vehicle_key=b"k"))
+    checked = check_frame(
+        kind, mapped_frame(table.frame, mapping), RuleContext(now=NOW, vehicle_key=b"k")
+    )
     assert checked.problems.empty, checked.problems.to_dict("records")
 
 

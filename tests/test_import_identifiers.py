@@ -132,8 +132,9 @@ def test_dropping_the_column_lets_the_file_through(column: str, value: str) -> N
 
 
 def test_names_in_the_people_column_refuse_the_file() -> None:
-    rows = [sighting_row(people="Jane Smith"), sighting_row(source_ref="B", people="Amy Jones")]
-    with pytest.raises(ImportRejected, match="column 'people' holds a person's names"):
+    rows = [sighting_row(source_ref=f"R{i}", people=name) for i, name in
+            enumerate(("Jane Smith", "Amy Jones", "Mr Patel", "YP-1A2B3C"))]  # fmt: skip
+    with pytest.raises(ImportRejected, match="column 'people' holds people's names"):
         _guard(rows)
 
 

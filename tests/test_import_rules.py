@@ -234,7 +234,7 @@ PEOPLE_FAILURES = [
     ("birth_year", "14/03/2010", "not a whole number", None),
     ("age_band", "13 to 15", "not a known age band", "13-15"),
     ("gender", "woman", "not a known gender", None),
-    ("ethnicity", "White British 07700900123", "not an ethnic group", None),
+    ("ethnicity", "White British (see note #4)", "not an ethnic group", None),
     ("needs_flags", "send|lac", "not a known needs flag", None),
     ("home_area_code", "BL1 1AA", "full postcode", "BL1"),
     ("screening_score", "seven", "not a whole number", None),

@@ -151,6 +151,20 @@ _REDACTION: Final[dict[str, str]] = {
 }
 
 
+#: The same, in the plural (a column "holds phone numbers").
+IDENTIFIER_PLURALS: Final[dict[str, str]] = {
+    "person_name": "people's names",
+    "date_of_birth": "dates of birth",
+    "phone": "phone numbers",
+    "email": "e-mail addresses",
+    "postcode": "full postcodes",
+    "address": "house-number addresses",
+    "nhs_number": "NHS numbers",
+    "police_reference": "police references (PNC IDs)",
+    "vehicle_registration": "vehicle registrations",
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One identifier found in a text, as a span."""
@@ -276,7 +290,8 @@ class ColumnFinding:
 def column_identifier(
     values: Sequence[str], kinds: Iterable[str], *, share: float = COLUMN_SHARE
 ) -> ColumnFinding | None:
-    """Whether at least `share` of the non-empty values (first COLUMN_SAMPLE) hold one kind.
+    """Whether at least `share` of the non-empty values (first COLUMN_SAMPLE) hold one kind
+    (and at least three, or every value, do).
 
     >>> column_identifier(["07700 900123", "01204 555123", ""], ["phone"]).matches
     2
@@ -292,7 +307,9 @@ def column_identifier(
     best: ColumnFinding | None = None
     for kind in kinds:
         matches = sum(1 for v in sample if kind in kinds_of[v])
-        enough = matches and matches >= share * len(sample)
+        # Half the values, and at least three of them or all: one odd value among a few is
+        # a row's problem (rejected by its field's rule), not a column of identifiers.
+        enough = matches >= share * len(sample) and (matches >= 3 or matches == len(sample))
         if enough and (best is None or matches > best.matches):
             best = ColumnFinding(kind, matches, len(sample))
     return best

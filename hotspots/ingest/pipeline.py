@@ -21,6 +21,7 @@ import pandas as pd
 from hotspots.ingest.errors import ImportRejected
 from hotspots.ingest.identifiers import (
     COLUMN_SAMPLE,
+    IDENTIFIER_PLURALS,
     PERSON_RECORD_KINDS,
     column_identifier,
     header_identifier,
@@ -144,7 +145,8 @@ def guard_identifiers(kind: str, raw: RawTable, mapping: ColumnMapping) -> None:
             refused.append(
                 (
                     column,
-                    f"holds {found.what}s ({found.matches} of {found.sampled} values checked)",
+                    f"holds {IDENTIFIER_PLURALS[found.kind]} ({found.matches} of"
+                    f" {found.sampled} values checked)",
                 )
             )
     if refused:
