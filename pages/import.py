@@ -19,6 +19,7 @@ from ui import state
 NONE = "(not in this file)"
 PREVIEW_ROWS = 10
 RESULT = "imp_result"
+UNDONE = "imp_undone"
 #: Fields that often have one value for a whole file, offered as "same value for every row".
 CONSTANT_FIELDS = {
     "sightings": ("source_agency", "precision"),
@@ -103,17 +104,17 @@ def _run_import(kind: str, upload, mapping: ColumnMapping, options: dict) -> Non
         )
     except ImportRejected as refusal:
         bar.empty()
-        st.session_state[RESULT] = ("refused", str(refusal), refusal.rejections)
+        st.session_state[RESULT] = (upload.file_id, "refused", str(refusal), refusal.rejections)
         return
     bar.progress(1.0, text="Done")
-    st.session_state[RESULT] = ("done", result, result.rejections)
+    st.session_state[RESULT] = (upload.file_id, "done", result, result.rejections)
 
 
-def _show_result() -> None:
+def _show_result(upload) -> None:
     outcome = st.session_state.get(RESULT)
-    if outcome is None:
+    if outcome is None or outcome[0] != upload.file_id:  # only the result of this upload
         return
-    status, detail, rejections = outcome
+    _, status, detail, rejections = outcome
     if status == "refused":
         st.error(esc_markdown(detail, keep_newlines=True), icon="⛔")
     elif detail.already_imported is not None:
@@ -180,10 +181,11 @@ def _import_tab() -> None:
     )
     if st.button("Import", type="primary", key="imp_go"):
         _run_import(kind, upload, mapping, options)
-    _show_result()
+    _show_result(upload)
 
 
 def _batches_tab() -> None:
+    _undo_message()
     user = state.current_user()
     batches = list_imports(state.engine(), user)
     if batches.empty:
@@ -205,7 +207,14 @@ def _batches_tab() -> None:
             st.error(esc_markdown(str(missing)))
             return
         listed = ", ".join(f"{n:,} from {table}" for table, n in removed.items()) or "no rows"
-        st.success(esc_markdown(f"Batch {chosen} undone: {listed} removed."))
+        st.session_state[UNDONE] = f"Batch {chosen} undone: {listed} removed."
+        st.rerun()
+
+
+def _undo_message() -> None:
+    message = st.session_state.pop(UNDONE, None)
+    if message:
+        st.success(esc_markdown(message))
 
 
 def _templates_tab() -> None:
