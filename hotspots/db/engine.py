@@ -74,10 +74,23 @@ def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _load_gdal_before_spatialite() -> None:
+    """Load GDAL (pyogrio) before the first SpatiaLite connection.
+
+    SQLite loads extensions with RTLD_GLOBAL, so mod_spatialite brings the system's libsqlite3
+    and libproj into the global symbol scope. pyogrio's GDAL carries its own SQLite and PROJ
+    and binds its symbols when Python loads it (RTLD_NOW): loaded after SpatiaLite, it binds
+    to the system copies, and reading a GeoPackage upload crashes the process. Loaded first,
+    it keeps its own. (tests/test_import_readers.py checks this in a fresh process.)
+    """
+    import pyogrio  # noqa: F401
+
+
 def make_engine(url: str, spatialite_library: str = "mod_spatialite") -> Engine:
     """An engine for `url`; SpatiaLite is loaded on every new SQLite connection."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _load_gdal_before_spatialite()
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
