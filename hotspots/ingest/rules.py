@@ -266,6 +266,8 @@ class RuleContext:
     `vehicle_key` is needed only when a record carries a vehicle registration; without it
     such a record raises `VehicleKeyMissing` with `vehicle_key_problem` as the message.
     `redact`: notes holding identifiers are redacted instead of refused.
+    `require_grading`: a sighting without the three parts of its 3x5x2 grading is refused
+    (the partner intelligence form: intelligence arrives graded at the source).
     """
 
     bbox: tuple[float, float, float, float] = BOLTON_BBOX
@@ -274,6 +276,7 @@ class RuleContext:
     vehicle_key_problem: str = ""
     redact: bool = False
     earliest: date = EARLIEST
+    require_grading: bool = False
 
     @classmethod
     def from_settings(
@@ -575,7 +578,9 @@ def _code(
 ) -> None:
     def check(value: str) -> tuple[str | None, str | None, str | None]:
         if not value:
-            return default, (f"is empty; a {codes.what} is required" if required else None), None
+            article = "an" if codes.what[0] in "aeiou" else "a"
+            missing = f"is empty; {article} {codes.what} is required" if required else None
+            return default, missing, None
         found = codes.find(value)
         if found is not None:
             return found, None, None
@@ -929,7 +934,7 @@ def _vehicle(raw: Raw, out: Out, problems: _Problems, context: RuleContext) -> N
     out["vehicle_token"] = tokens
 
 
-def _grading(raw: Raw, out: Out, problems: _Problems) -> None:
+def _grading(raw: Raw, out: Out, problems: _Problems, *, required: bool = False) -> None:
     combined = raw["grading"]
 
     def split(value: str) -> tuple[tuple[str, str, str] | None, str | None, str | None]:
@@ -958,7 +963,7 @@ def _grading(raw: Raw, out: Out, problems: _Problems) -> None:
             merged[name] = raw[name].mask(use, pd.Series(from_grading, index=raw.index))
     for name, codes in zip(_GRADING_PARTS, (_SOURCE_EVALUATIONS, _ASSESSMENTS, _HANDLING),
                            strict=True):  # fmt: skip
-        _code(merged, out, problems, name, codes)
+        _code(merged, out, problems, name, codes, required=required)
 
 
 _GRADING_PARTS: Final = ("source_evaluation", "intelligence_assessment", "handling_code")
@@ -1144,7 +1149,7 @@ def _sightings(raw: Raw, out: Out, problems: _Problems, context: RuleContext) ->
     _text(raw, out, problems, "premises_ref", what="the premises reference", max_len=64)
     _vehicle(raw, out, problems, context)
     _code(raw, out, problems, "source_agency", _AGENCIES, required=True)
-    _grading(raw, out, problems)
+    _grading(raw, out, problems, required=context.require_grading)
     redacted = _note(raw, out, problems, context, "note")
     _area_code(raw, out, problems, "area_code")
     return redacted
