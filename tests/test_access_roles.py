@@ -44,6 +44,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "disruptions.record_action": ANALYST,
     "disruptions.record_export": ANALYST,
     "disruptions.update_action": ANALYST,
+    "intelligence.record_download": ANALYST,
+    "intelligence.submit_sighting": ANALYST,
     "mapdata.hotspot_detail": ANALYST_LICENSING,
     "mapdata.hotspot_map_data": ANALYST_LICENSING,
     "mapdata.load_map_source": ANALYST_LICENSING,
