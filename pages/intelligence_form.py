@@ -46,15 +46,22 @@ from hotspots.security.escaping import esc_markdown
 from ui import state
 
 PREFIX = "intel_"
-#: Kept when the form is cleared after a submission.
-KEEP_ON_RESET = {"intel_saved", "intel_saved_place"}
+GENERATION = "intel_generation"
 #: Boxes shown only in one mode: their values are kept while another mode is shown, so
 #: switching back finds what was typed.
-MODAL_KEYS = ("intel_seen_until", "intel_lat", "intel_lon", "intel_place", "intel_premises")
+MODAL_BOXES = ("seen_until", "lat", "lon", "place", "premises")
+REDACT_LABEL = "Remove identifiers from the note instead of refusing it"
 WHEN_MODES = {"moment": "A moment", "range": "A range (between … and …)"}
 NOTE_LABEL = (
     "Note (no names, dates of birth, phone numbers, e-mail or home addresses, postcodes or plates)"
 )
+
+
+def _k(name: str) -> str:
+    """The session key of one of the form's boxes. Every box's key carries the form's
+    generation: a new generation after a submission gives fresh, empty boxes (deleting the
+    keys alone leaves the browser showing the old values)."""
+    return f"{PREFIX}{st.session_state.get(GENERATION, 0)}_{name}"
 
 
 def _label(code: str) -> str:
@@ -70,60 +77,60 @@ def _rule_context() -> RuleContext:
 
 def _on_map_click() -> None:
     """A click on the map gives the place: latitude and longitude, in 'click' mode."""
-    point = (st.session_state.get("intel_map") or {}).get("last_clicked")
+    point = (st.session_state.get(_k("map")) or {}).get("last_clicked")
     if not point:
         return
-    st.session_state["intel_lat"] = round(float(point["lat"]), 6)
-    st.session_state["intel_lon"] = round(float(point["lng"]), 6)
-    if st.session_state.get("intel_where") != "map":
-        st.session_state["intel_where"] = "map"
-        st.session_state["intel_precision"] = DEFAULT_PRECISION["map"]
+    st.session_state[_k("lat")] = round(float(point["lat"]), 6)
+    st.session_state[_k("lon")] = round(float(point["lng"]), 6)
+    if st.session_state.get(_k("where")) != "map":
+        st.session_state[_k("where")] = "map"
+        st.session_state[_k("precision")] = DEFAULT_PRECISION["map"]
 
 
 def _on_where_change() -> None:
-    st.session_state["intel_precision"] = DEFAULT_PRECISION[st.session_state["intel_where"]]
+    st.session_state[_k("precision")] = DEFAULT_PRECISION[st.session_state[_k("where")]]
 
 
 def _tokenise() -> None:
     """The registration becomes a token as soon as it is typed; the plate is not kept."""
-    plate = (st.session_state.get("intel_plate") or "").strip()
-    st.session_state.pop("intel_plate_problem", None)
+    plate = (st.session_state.get(_k("plate")) or "").strip()
+    st.session_state.pop(_k("plate_problem"), None)
     if not plate:
         return
     try:
         token, problem = token_for_plate(plate, _rule_context())
     except VehicleKeyMissing as missing:
-        st.session_state["intel_plate_problem"] = str(missing)
+        st.session_state[_k("plate_problem")] = str(missing)
         return
     if problem is not None:
-        st.session_state["intel_plate_problem"] = problem.message("Vehicle registration")
+        st.session_state[_k("plate_problem")] = problem.message("Vehicle registration")
         return
-    st.session_state["intel_token"] = token
-    st.session_state["intel_plate"] = ""
+    st.session_state[_k("token")] = token
+    st.session_state[_k("plate")] = ""
 
 
 def _remove_vehicle() -> None:
-    st.session_state.pop("intel_token", None)
+    st.session_state.pop(_k("token"), None)
 
 
 def _add_person() -> None:
     """A pseudonym from the agency's case reference (keyed hash); the reference is not kept."""
-    reference = st.session_state.get("intel_reference") or ""
-    st.session_state["intel_reference"] = ""
-    st.session_state.pop("intel_person_problem", None)
+    reference = st.session_state.get(_k("reference")) or ""
+    st.session_state[_k("reference")] = ""
+    st.session_state.pop(_k("person_problem"), None)
     try:
         pseudonym = keyed_pseudonym(
-            st.session_state["intel_ref_agency"], reference, pseudonym_key(state.settings())
+            st.session_state[_k("ref_agency")], reference, pseudonym_key(state.settings())
         )
     except ScreeningError as problem:
-        st.session_state["intel_person_problem"] = str(problem)
+        st.session_state[_k("person_problem")] = str(problem)
         return
-    new_people = st.session_state.setdefault("intel_new_people", [])
+    new_people = st.session_state.setdefault(_k("new_people"), [])
     if pseudonym not in new_people:
         new_people.append(pseudonym)
-    chosen = list(st.session_state.get("intel_people") or [])
+    chosen = list(st.session_state.get(_k("people")) or [])
     if pseudonym not in chosen:
-        st.session_state["intel_people"] = [*chosen, pseudonym]
+        st.session_state[_k("people")] = [*chosen, pseudonym]
 
 
 # ---------------------------------------------------------------- the form, box by box
@@ -136,17 +143,17 @@ def _when(slots: dict) -> tuple[object, object, bool]:
         list(WHEN_MODES),
         format_func=WHEN_MODES.get,
         horizontal=True,
-        key="intel_when_mode",
+        key=_k("when_mode"),
         label_visibility="collapsed",
     )
-    default = st.session_state.setdefault("intel_default_when", default_seen_at())
+    default = st.session_state.setdefault(_k("default_when"), default_seen_at())
     left, right = st.columns(2)
     seen_at = left.datetime_input(
         "Date and time seen (the start, for a range)",
         value=default,
         format="DD/MM/YYYY",
         step=timedelta(minutes=5),
-        key="intel_seen_at",
+        key=_k("seen_at"),
     )
     slots["when"] = left.container()
     seen_until = None
@@ -156,7 +163,7 @@ def _when(slots: dict) -> tuple[object, object, bool]:
             value=None,
             format="DD/MM/YYYY",
             step=timedelta(minutes=5),
-            key="intel_seen_until",
+            key=_k("seen_until"),
         )
         right.caption(
             f"At most {MAX_RANGE_DAYS} days. The sighting is placed at the middle of the range"
@@ -174,7 +181,7 @@ def _where(slots: dict) -> tuple[float | None, float | None, str | None, str]:
         list(PLACE_SOURCES),
         format_func=PLACE_SOURCES.get,
         horizontal=True,
-        key="intel_where",
+        key=_k("where"),
         on_change=_on_where_change,
     )
     register = premises_register(state.engine(), state.current_user())
@@ -188,7 +195,7 @@ def _where(slots: dict) -> tuple[float | None, float | None, str | None, str]:
             list(gazetteer["name"]),
             index=None,
             placeholder="Choose a place",
-            key="intel_place",
+            key=_k("place"),
         )
         if name:
             (lon, lat), place = place_point(gazetteer, name), name
@@ -203,18 +210,18 @@ def _where(slots: dict) -> tuple[float | None, float | None, str | None, str]:
             index=None,
             format_func=labels.get,
             placeholder="Choose premises from the register",
-            key="intel_premises",
+            key=_k("premises"),
         )
         slots["premises"] = st.container()
         if premises_ref:
             row = register.loc[register["premises_ref"] == premises_ref].iloc[0]
             lon, lat, place = float(row["lon"]), float(row["lat"]), str(row["name"])
     else:
-        lat, lon = st.session_state.get("intel_lat"), st.session_state.get("intel_lon")
+        lat, lon = st.session_state.get(_k("lat")), st.session_state.get(_k("lon"))
     chosen = (lat, lon) if lat is not None and lon is not None else None
     st_folium(
         pick_map(state.gazetteer(), register, tile_url=state.settings().tile_url or None),
-        key="intel_map",
+        key=_k("map"),
         height=380,
         use_container_width=True,
         returned_objects=["last_clicked"],
@@ -224,10 +231,8 @@ def _where(slots: dict) -> tuple[float | None, float | None, str | None, str]:
     if where == "map":
         st.caption("Click the map where it was seen, or type the point.")
         left, right = st.columns(2)
-        lat = left.number_input("Latitude", value=None, format="%.5f", step=0.0001, key="intel_lat")
-        lon = right.number_input(
-            "Longitude", value=None, format="%.5f", step=0.0001, key="intel_lon"
-        )
+        lat = left.number_input("Latitude", value=None, format="%.5f", step=0.0001, key=_k("lat"))
+        lon = right.number_input("Longitude", value=None, format="%.5f", step=0.0001, key=_k("lon"))
     elif chosen is not None:
         st.caption(f"{esc_markdown(place)}: {lat:.5f}, {lon:.5f} (latitude, longitude)")
     slots["where"] = st.container()
@@ -235,7 +240,7 @@ def _where(slots: dict) -> tuple[float | None, float | None, str | None, str]:
         "Precision (how well the place is known)",
         list(PRECISIONS),
         format_func=PRECISION_LABELS.get,
-        key="intel_precision",
+        key=_k("precision"),
     )
     slots["precision"] = st.container()
     return lon, lat, premises_ref, place
@@ -243,46 +248,44 @@ def _where(slots: dict) -> tuple[float | None, float | None, str | None, str]:
 
 def _what(slots: dict) -> None:
     st.subheader("What was seen")
-    st.multiselect(
-        "Indicators", list(INDICATORS), format_func=INDICATORS.get, key="intel_indicators"
-    )
+    st.multiselect("Indicators", list(INDICATORS), format_func=INDICATORS.get, key=_k("indicators"))
     slots["indicators"] = st.container()
     st.multiselect(
         "Grooming models", list(GROOMING_MODELS), format_func=GROOMING_MODELS.get,
-        key="intel_models",
+        key=_k("models"),
     )  # fmt: skip
     slots["grooming_models"] = st.container()
     st.text_input(
         "Vehicle registration (turned into a token at once; the plate is never kept)",
-        key="intel_plate",
+        key=_k("plate"),
         on_change=_tokenise,
         placeholder="AB12 CDE",
     )
-    if token := st.session_state.get("intel_token"):
+    if token := st.session_state.get(_k("token")):
         left, right = st.columns([3, 1], vertical_alignment="center")
         left.caption(f"Vehicle token: {token}")
-        right.button("Remove the vehicle", on_click=_remove_vehicle, key="intel_no_vehicle")
+        right.button("Remove the vehicle", on_click=_remove_vehicle, key=_k("no_vehicle"))
     slots["vehicle"] = st.container()
     known = known_pseudonyms(state.engine(), state.current_user())
-    new_people = st.session_state.get("intel_new_people", [])
+    new_people = st.session_state.get(_k("new_people"), [])
     st.multiselect(
         "Young people seen (pseudonyms)",
         sorted(set(known) | set(new_people)),
-        key="intel_people",
+        key=_k("people"),
         placeholder="Choose pseudonyms on record",
     )
     slots["people"] = st.container()
     with st.expander("Add a young person from the agency's case reference"):
         left, right = st.columns(2)
         left.selectbox("Agency of the case reference", AGENCIES, format_func=_label,
-                       key="intel_ref_agency")  # fmt: skip
+                       key=_k("ref_agency"))  # fmt: skip
         right.text_input(
             "Case reference (used once to make the pseudonym; never stored)",
             type="password",
-            key="intel_reference",
+            key=_k("reference"),
         )
-        st.button("Add the young person", on_click=_add_person, key="intel_add_person")
-        if problem := st.session_state.get("intel_person_problem"):
+        st.button("Add the young person", on_click=_add_person, key=_k("add_person"))
+        if problem := st.session_state.get(_k("person_problem")):
             st.error(problem, icon="⚠️")
 
 
@@ -291,15 +294,15 @@ def _source(slots: dict) -> None:
     columns = st.columns(4)
     columns[0].selectbox(
         "Source agency", AGENCIES, index=None, format_func=_label,
-        placeholder="Choose the agency", key="intel_agency",
+        placeholder="Choose the agency", key=_k("agency"),
     )  # fmt: skip
     slots["agency"] = columns[0].container()
     for column, label, codes, names, key in (
         (columns[1], "Source evaluation", SOURCE_EVALUATIONS, SOURCE_EVALUATION_LABELS,
-         "intel_source_evaluation"),
+         _k("source_evaluation")),
         (columns[2], "Intelligence assessment", INTELLIGENCE_ASSESSMENTS,
-         INTELLIGENCE_ASSESSMENT_LABELS, "intel_assessment"),
-        (columns[3], "Handling code", HANDLING_CODES, HANDLING_CODE_LABELS, "intel_handling"),
+         INTELLIGENCE_ASSESSMENT_LABELS, _k("assessment")),
+        (columns[3], "Handling code", HANDLING_CODES, HANDLING_CODE_LABELS, _k("handling")),
     ):  # fmt: skip
         column.selectbox(
             label, codes, index=None, format_func=lambda c, n=names: f"{c} – {n[c]}",
@@ -310,9 +313,9 @@ def _source(slots: dict) -> None:
         "**Grading:** "
         + esc_markdown(
             grading_text(
-                st.session_state.get("intel_source_evaluation"),
-                st.session_state.get("intel_assessment"),
-                st.session_state.get("intel_handling"),
+                st.session_state.get(_k("source_evaluation")),
+                st.session_state.get(_k("assessment")),
+                st.session_state.get(_k("handling")),
             )
         )
     )
@@ -321,10 +324,8 @@ def _source(slots: dict) -> None:
 
 def _note(slots: dict) -> bool:
     st.subheader("Note")
-    st.text_area(NOTE_LABEL, max_chars=MAX_NOTE, key="intel_note")
-    redact = st.checkbox(
-        "Remove identifiers from the note instead of refusing it", key="intel_redact"
-    )
+    st.text_area(NOTE_LABEL, max_chars=MAX_NOTE, key=_k("note"))
+    redact = st.checkbox(REDACT_LABEL, key=_k("redact"))
     slots["note"] = st.container()
     return redact
 
@@ -336,8 +337,8 @@ def _show_problems(slots: dict, problems: dict[str, list[str]]) -> None:
             target.error(message, icon="⚠️")
     if "note" in problems:
         slots["note"].caption(
-            "Rewrite the note without them, or tick 'Remove identifiers from the note' to keep"
-            " it with them removed as shown."
+            f"Rewrite the note without them, or tick '{REDACT_LABEL}' to keep it with them"
+            " removed, as shown."
         )
 
 
@@ -368,12 +369,13 @@ def _saved() -> None:
 
 state.guard_page("intelligence_form")
 if st.session_state.pop("intel_reset", False):
-    for key in [k for k in st.session_state if str(k).startswith(PREFIX)]:
-        if key not in KEEP_ON_RESET:
-            del st.session_state[key]
-for key in MODAL_KEYS:  # keep what was typed in boxes of a mode not shown on this run
-    if key in st.session_state:
-        st.session_state[key] = st.session_state[key]
+    old = _k("")
+    for key in [k for k in st.session_state if str(k).startswith(old)]:
+        del st.session_state[key]
+    st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
+for box in MODAL_BOXES:  # keep what was typed in boxes of a mode not shown on this run
+    if _k(box) in st.session_state:
+        st.session_state[_k(box)] = st.session_state[_k(box)]
 
 st.title("Submit intelligence")
 state.synthetic_banner()
@@ -396,39 +398,39 @@ submission = Submission(
     seen_until=seen_until,
     lon=lon,
     lat=lat,
-    precision=st.session_state.get("intel_precision") or "exact",
+    precision=st.session_state.get(_k("precision")) or "exact",
     premises_ref=premises_ref,
-    grooming_models=tuple(st.session_state.get("intel_models") or ()),
-    indicators=tuple(st.session_state.get("intel_indicators") or ()),
-    people=tuple(st.session_state.get("intel_people") or ()),
-    vehicle_token=st.session_state.get("intel_token"),
-    vehicle_registration=(st.session_state.get("intel_plate") or "").strip() or None,
-    source_agency=st.session_state.get("intel_agency"),
-    source_evaluation=st.session_state.get("intel_source_evaluation"),
-    intelligence_assessment=st.session_state.get("intel_assessment"),
-    handling_code=st.session_state.get("intel_handling"),
-    note=st.session_state.get("intel_note") or "",
+    grooming_models=tuple(st.session_state.get(_k("models")) or ()),
+    indicators=tuple(st.session_state.get(_k("indicators")) or ()),
+    people=tuple(st.session_state.get(_k("people")) or ()),
+    vehicle_token=st.session_state.get(_k("token")),
+    vehicle_registration=(st.session_state.get(_k("plate")) or "").strip() or None,
+    source_agency=st.session_state.get(_k("agency")),
+    source_evaluation=st.session_state.get(_k("source_evaluation")),
+    intelligence_assessment=st.session_state.get(_k("assessment")),
+    handling_code=st.session_state.get(_k("handling")),
+    note=st.session_state.get(_k("note")) or "",
 )
 
 submitted = st.button("Submit intelligence", type="primary", key="intel_submit")
 if submitted:
-    st.session_state["intel_tried"] = True
-    st.session_state.pop("intel_db_problems", None)
+    st.session_state[_k("tried")] = True
+    st.session_state.pop(_k("db_problems"), None)
     st.session_state.pop("intel_saved", None)
 problems: dict[str, list[str]] = {}
-if st.session_state.get("intel_tried"):
+if st.session_state.get(_k("tried")):
     # once a submission was tried, every rerun checks again, so a corrected box clears
     try:
         problems = problems_by_box(check_submission(submission, context).problems)
     except VehicleKeyMissing as missing:
         problems = {"vehicle": [str(missing)]}
-    for box, messages in st.session_state.get("intel_db_problems", {}).items():
+    for box, messages in st.session_state.get(_k("db_problems"), {}).items():
         problems.setdefault(box, []).extend(messages)
     if ranged and seen_until is None:
         problems.setdefault("until", []).append(
             "Give the end of the range, or choose 'A moment' above."
         )
-plate_problem = st.session_state.get("intel_plate_problem")
+plate_problem = st.session_state.get(_k("plate_problem"))
 if plate_problem and plate_problem not in problems.get("vehicle", []):
     problems.setdefault("vehicle", []).append(plate_problem)
 if submitted and not problems:
@@ -438,17 +440,17 @@ if submitted and not problems:
             state.current_user(),
             submission,
             context,
-            new_people=st.session_state.get("intel_new_people", []),
+            new_people=st.session_state.get(_k("new_people"), []),
         )
     except SubmissionRejected as rejected:
-        st.session_state["intel_db_problems"] = problems_by_box(rejected.problems)
+        st.session_state[_k("db_problems")] = problems_by_box(rejected.problems)
         st.rerun()
     st.session_state["intel_saved"] = saved
     st.session_state["intel_saved_place"] = place
     st.session_state["intel_reset"] = True
     st.rerun()
 _show_problems(slots, problems)
-if problems and st.session_state.get("intel_tried"):
+if problems and st.session_state.get(_k("tried")):
     st.error("Not submitted: correct the boxes marked above. Nothing typed has been lost.")
 _saved()
 st.download_button(
