@@ -73,11 +73,27 @@ def _rerun_done(page) -> None:
 
 
 def _pick(page, widget: str, label: str, option: str) -> None:
-    """Choose in a Streamlit selectbox or multiselect as a user does: click, type, pick."""
+    """Choose in a Streamlit selectbox or multiselect as a user does: click, type, pick.
+
+    A box redrawn by a rerun still under way loses the focus; then the user (and this
+    helper) simply clicks again.
+    """
+    from playwright.sync_api import TimeoutError as NotYet
+
     box = page.locator(f'[data-testid="{widget}"]').filter(has_text=label).first
-    box.locator("input").click()
-    page.keyboard.type(option[:4])
-    page.get_by_role("option", name=option, exact=True).click()
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):
+        _rerun_done(page)
+        box.locator("input").click()
+        page.keyboard.type(option[:4])
+        try:
+            choice.wait_for(timeout=10_000)
+            break
+        except NotYet:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+    choice.click()
     if widget == "stMultiSelect":  # its menu stays open for more; a selectbox's closes
         page.keyboard.press("Escape")
     _rerun_done(page)
@@ -126,6 +142,7 @@ def test_intelligence_form_click_the_map_submit_and_find_it_on_the_hotspot_map(
     plate.fill("AB12 CDE")
     plate.press("Enter")
     page.get_by_text(re.compile(r"^Vehicle token: [0-9a-f]{16}$")).wait_for(timeout=SLOW_MS)
+    _rerun_done(page)
     assert plate.input_value() == ""
 
     # source and grading: the grading summary updates as each part is chosen
