@@ -28,10 +28,13 @@ from hotspots.intelligence import (
     Submission,
     SubmissionRejected,
     check_submission,
+    default_seen_at,
     form_context,
     new_source_ref,
+    place_point,
     problems_by_box,
     token_for_plate,
+    when_text,
 )
 from hotspots.intelligence_print import intelligence_html
 from hotspots.screening_print import MARKING
@@ -246,6 +249,24 @@ def test_the_note_is_refused_or_redacted_as_asked() -> None:
     assert redacted.values["note"] == (
         "[person's name removed] was there; ring [phone number removed]"
     )
+
+
+def test_a_named_place_gives_its_point_and_the_form_helpers_read_well() -> None:
+    gazetteer = load_gazetteer()
+    deane = gazetteer.loc[gazetteer["name"] == "Deane"].iloc[0]
+    assert place_point(gazetteer, "Deane") == (deane["lon"], deane["lat"])
+    with pytest.raises(KeyError, match="not a place in the gazetteer"):
+        place_point(gazetteer, "Atlantis")
+    assert check_submission(
+        _good(lon=float(deane["lon"]), lat=float(deane["lat"]), precision="area"), CONTEXT
+    ).ok
+    assert default_seen_at(datetime(2026, 11, 20, 21, 37, 12)) == datetime(2026, 11, 20, 21, 35)
+    ranged = check_submission(_good(seen_until=datetime(2026, 10, 16, 1, 0)), CONTEXT).values
+    assert when_text(ranged) == "15/10/2026 21:00 to 16/10/2026 01:00 (placed at 15/10/2026 23:00)"
+    assert when_text(check_submission(_good(), CONTEXT).values) == "15/10/2026 21:00"
+    assert problems_by_box([rules.Problem("area_code", "x", "is odd")]) == {
+        "other": ["'Area code': 'x' is odd"]
+    }
 
 
 def test_source_references_are_random_and_dated() -> None:
