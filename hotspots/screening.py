@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from hotspots.config import DEMO_SECRET, Settings
-from hotspots.domain import AGENCIES, GROOMING_MODELS, INDICATORS, RISK_LEVELS
+from hotspots.domain import AGENCIES, INDICATORS, RISK_LEVELS
+from hotspots.ingest.rules import FIELDS, PEOPLE, check_person
 from hotspots.synth import AGE_BANDS, GENDERS, HIGH_FROM, MEDIUM_FROM
 
 #: The vulnerabilities of the source screening tool, each scored 1 when ticked.
@@ -174,27 +175,28 @@ def score(
     return Result(total, level, config.max_score)
 
 
+#: The profile fields a screening shares with an imported profile, checked by the importer's
+#: own rule (`hotspots.ingest.rules.check_person`): one implementation, the same words.
+PROFILE_FIELDS: Final[tuple[str, ...]] = ("pseudonym", "age_band", "gender", "grooming_models")
+_PROFILE_LABELS: Final[dict[str, str]] = {f.name: f.label for f in FIELDS[PEOPLE]}
+
+
 def validate(screening: Screening, config: ScreeningConfig) -> dict[str, str]:
-    """Problems by field name (empty when the screening can be saved)."""
-    problems: dict[str, str] = {}
-    if not re.fullmatch(r"YP-[0-9A-F]{6,12}", screening.pseudonym or ""):
-        problems["pseudonym"] = (
-            "a pseudonym looks like YP-1A2B3C; generate one from the case reference"
-        )
+    """Problems by field name (empty when the screening can be saved).
+
+    Pseudonym, age band, gender and grooming models go through the importer's rule for a
+    young person's profile; the answers only the screening tool asks are checked here.
+    """
+    checked = check_person({name: getattr(screening, name) for name in PROFILE_FIELDS})
+    problems = {p.field: p.message(_PROFILE_LABELS[p.field]) for p in checked.problems}
     if screening.agency not in AGENCIES:
         problems["agency"] = "choose the referring agency"
-    if screening.age_band is not None and screening.age_band not in AGE_BAND_CODES:
-        problems["age_band"] = f"age band must be one of {', '.join(AGE_BAND_CODES)}"
-    if screening.gender is not None and screening.gender not in GENDER_CODES:
-        problems["gender"] = f"gender must be one of {', '.join(GENDER_CODES)}"
     if set(screening.other_agencies) - set(AGENCIES):
         problems["other_agencies"] = "unknown agency"
     if screening.disability and screening.disability_category not in DISABILITY_CATEGORIES:
         problems["disability_category"] = "choose a category for the disability or need"
     if not screening.disability and screening.disability_category:
         problems["disability_category"] = "a category is only given when the answer is yes"
-    if set(screening.grooming_models) - set(GROOMING_MODELS):
-        problems["grooming_models"] = "unknown grooming model"
     if set(screening.vulnerabilities) - set(config.vulnerabilities):
         problems["vulnerabilities"] = "unknown vulnerability"
     if set(screening.indicators) - set(config.indicators):

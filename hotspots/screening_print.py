@@ -13,7 +13,7 @@ from hotspots.screening import DISABILITY_CATEGORIES, Result, Screening, Screeni
 from hotspots.security.escaping import esc
 
 MARKING = "OFFICIAL-SENSITIVE"
-_STYLE = (
+PRINT_STYLE = (
     "body{font-family:Arial,Helvetica,sans-serif;margin:2em;color:#111}"
     ".marking{text-align:center;font-weight:bold;letter-spacing:.1em;border:2px solid #111;"
     "padding:.3em}table{border-collapse:collapse;width:100%;margin:.6em 0}"
@@ -92,7 +92,7 @@ def screening_html(
     agencies = ", ".join(_label(a) for a in AGENCIES)
     return (
         "<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'>"
-        f"<title>{esc(title)} - {MARKING}</title><style>{_STYLE}</style></head><body>"
+        f"<title>{esc(title)} - {MARKING}</title><style>{PRINT_STYLE}</style></head><body>"
         f"<div class='marking'>{MARKING}</div><h1>{esc(title)}</h1>{stamp}"
         f"<table>{rows}</table><p><small>Agencies: {esc(agencies)}</small></p>"
         + _items_table(

@@ -49,6 +49,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "imports.list_imports": ANALYST,
     "imports.remembered_mapping": ANALYST,
     "imports.undo_import": ANALYST,
+    "intelligence.record_download": ANALYST,
+    "intelligence.submit_sighting": ANALYST,
     "mapdata.hotspot_detail": ANALYST_LICENSING,
     "mapdata.hotspot_map_data": ANALYST_LICENSING,
     "mapdata.load_map_source": ANALYST_LICENSING,

@@ -410,6 +410,15 @@ def test_import_times_are_stored_as_given(engine: Engine) -> None:
     assert pd.Timestamp(seen) == pd.Timestamp(datetime(2025, 7, 1, 13, 0))  # UK summer time
 
 
+def test_a_time_range_keeps_both_ends_and_is_placed_at_its_middle(engine: Engine) -> None:
+    row = sighting_row(seen_at="2025-03-01 20:00", seen_until="2025-03-01 22:00")
+    run(engine, "range.csv", csv_bytes([row]))
+    ((seen, start, until),) = rows(engine, "SELECT seen_at, seen_from, seen_until FROM sighting")
+    assert pd.Timestamp(seen) == pd.Timestamp(datetime(2025, 3, 1, 21, 0))
+    assert pd.Timestamp(start) == pd.Timestamp(datetime(2025, 3, 1, 20, 0))
+    assert pd.Timestamp(until) == pd.Timestamp(datetime(2025, 3, 1, 22, 0))
+
+
 @pytest.mark.parametrize(
     ("kind", "failures", "good_row"),
     [

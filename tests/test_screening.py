@@ -141,3 +141,42 @@ def test_printable_blank_and_filled_are_marked_and_escaped() -> None:
     assert "Score 2 of 23: risk level LOW" in page
     extra = screening_html(ScreeningConfig(vulnerabilities={"x": "<script>alert(1)</script>"}))
     assert "<script>" not in extra and "&lt;script&gt;" in extra
+
+
+def test_validate_checks_the_profile_with_the_importers_own_function(monkeypatch) -> None:
+    import hotspots.screening as screening_module
+    from hotspots.ingest import rules
+
+    assert screening_module.check_person is rules.check_person
+    calls = []
+
+    def spy(record, context=None):
+        calls.append(dict(record))
+        return rules.check_person(record, context)
+
+    monkeypatch.setattr(screening_module, "check_person", spy)
+    validate(Screening("YP-1A2B3C4D", "health", age_band="13-15"), CONFIG)
+    assert calls == [{"pseudonym": "YP-1A2B3C4D", "age_band": "13-15", "gender": None,
+                      "grooming_models": ()}]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [("pseudonym", "Jane Smith"), ("pseudonym", ""), ("age_band", "30-40"),
+     ("gender", "unknown"), ("grooming_models", ("street",))],
+)  # fmt: skip
+def test_a_bad_profile_value_gets_the_importers_words(field: str, bad) -> None:
+    import pandas as pd
+
+    from hotspots.ingest.rules import PEOPLE, check_frame
+
+    values = {"pseudonym": "YP-1A2B3C4D", field: bad}
+    problem = validate(Screening(agency="health", **values), CONFIG)[field]
+    row = {k: "|".join(v) if isinstance(v, tuple) else v for k, v in values.items()}
+    report = check_frame(PEOPLE, pd.DataFrame([row], dtype=str)).problems
+    line = report[report["field"] == field].iloc[0]
+    assert line["reason"] in problem
+
+
+def test_keyed_pseudonyms_without_a_digit_pass_validation() -> None:
+    assert validate(Screening("YP-FACADEAB", "health"), CONFIG) == {}

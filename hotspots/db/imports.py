@@ -61,9 +61,10 @@ MAX_LAYER_NAME: Final[int] = 60
 RESERVED_LAYER_NAMES: Final = frozenset({"sightings"})
 
 SIGHTING_COLUMNS: Final = (
-    "source_ref", "seen_at", "lon", "lat", "precision", "grooming_models", "indicators",
-    "premises_id", "vehicle_token", "source_agency", "source_evaluation",
-    "intelligence_assessment", "handling_code", "note", "area_code", "batch_id",
+    "source_ref", "seen_at", "seen_from", "seen_until", "lon", "lat", "precision",
+    "grooming_models", "indicators", "premises_id", "vehicle_token", "source_agency",
+    "source_evaluation", "intelligence_assessment", "handling_code", "note", "area_code",
+    "batch_id",
 )  # fmt: skip
 PEOPLE_COLUMNS: Final = (
     "pseudonym", "birth_year", "age_band", "gender", "ethnicity", "needs_flags",

@@ -1,9 +1,9 @@
-"""Risk screenings and partner intelligence submissions, saved on behalf of one user.
+"""Risk screenings, saved on behalf of one user.
 
 A screening is kept as a dated assessment (table `screening`, sql/0006_screening.sql) and
 creates or updates the young person's profile, so the profile shows its risk over time.
-An intelligence submission becomes a sighting after the same checks as the importer
-(`hotspots.ingest.rules.check_sighting`: one implementation of every rule).
+Its profile fields pass the importer's `check_person` first (`hotspots.screening.validate`).
+Partner intelligence submissions are saved by `hotspots.db.intelligence`.
 Audit (DPA 2018 s.62): a new record is a *collection*, a changed profile an *alteration*,
 reading a profile's history a *consultation*.
 """

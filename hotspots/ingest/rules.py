@@ -88,6 +88,11 @@ AGE_BAND_CODES: Final[tuple[str, ...]] = tuple(band for band, _, _ in AGE_BANDS)
 #: Pseudonyms look like YP-1A2B3C: letters, a hyphen, then hex digits (or letters and digits,
 #: with at least one digit), so that a hyphenated name is not taken for one.
 PSEUDONYM: Final = re.compile(r"^[A-Z]{1,5}-(?:[0-9A-F]{4,16}|(?=[A-Z0-9]*\d)[A-Z0-9]{3,16})$")
+#: The screening tool's keyed pseudonyms and the synthetic ones are YP- and hex digits, which
+#: may by chance hold no digit (YP-FACADE): accepted as they are, since no name looks so.
+HEX_PSEUDONYM: Final = re.compile(r"^YP-[0-9A-F]{6,12}$")
+#: A sighting's time may be a range (seen_at to seen_until) of at most this many days.
+MAX_RANGE_DAYS: Final[int] = 7
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,9 @@ FIELDS: Final[dict[str, tuple[Field, ...]]] = {
            "INT-2025-000123", True),
         _f("seen_at", "Date and time seen", "YYYY-MM-DD HH:MM or dd/mm/yyyy HH:MM (UK, day first);"
            " not in the future, not before 2000", "03/02/2025 21:30", True),
+        _f("seen_until", "Seen until", "when the time is known only as a range: its end (the"
+           f" same forms, at most {MAX_RANGE_DAYS} days after seen_at); the sighting is then"
+           " placed at the middle of the range and both ends are kept", "03/02/2025 23:00"),
         *_LOCATION_FIELDS,
         _f("precision", "Precision", "how well the point is known: exact, street or area"
            " (default exact)", "street"),
@@ -259,6 +267,8 @@ class RuleContext:
     `vehicle_key` is needed only when a record carries a vehicle registration; without it
     such a record raises `VehicleKeyMissing` with `vehicle_key_problem` as the message.
     `redact`: notes holding identifiers are redacted instead of refused.
+    `require_grading`: a sighting without the three parts of its 3x5x2 grading is refused
+    (the partner intelligence form: intelligence arrives graded at the source).
     """
 
     bbox: tuple[float, float, float, float] = BOLTON_BBOX
@@ -267,6 +277,7 @@ class RuleContext:
     vehicle_key_problem: str = ""
     redact: bool = False
     earliest: date = EARLIEST
+    require_grading: bool = False
 
     @classmethod
     def from_settings(
@@ -581,7 +592,9 @@ def _code(
 ) -> None:
     def check(value: str) -> tuple[str | None, str | None, str | None]:
         if not value:
-            return default, (f"is empty; a {codes.what} is required" if required else None), None
+            article = "an" if codes.what[0] in "aeiou" else "a"
+            missing = f"is empty; {article} {codes.what} is required" if required else None
+            return default, missing, None
         found = codes.find(value)
         if found is not None:
             return found, None, None
@@ -659,7 +672,7 @@ def _pseudonym_check(value: str) -> tuple[str | None, str | None, str | None]:
     if not value:
         return None, None, None
     clean = value.upper()
-    if PSEUDONYM.match(clean):
+    if PSEUDONYM.match(clean) or HEX_PSEUDONYM.match(clean):
         return clean, None, None
     if find_identifiers(value, ("person_name",)) or re.fullmatch(r"[A-Za-z'’ -]{2,}", value):
         return None, "looks like a name, not a pseudonym; never import names", None
@@ -783,6 +796,31 @@ def _date(
     problems.add(name, early, values,
                  f"is before {context.earliest:%Y}; check the year")  # fmt: skip
     out[name] = parsed.where(~(future | early))
+
+
+def _time_range(raw: Raw, out: Out, problems: _Problems, context: RuleContext) -> None:
+    """seen_at to seen_until: a range of at most MAX_RANGE_DAYS, placed at its middle.
+
+    The middle, not the start: most ranges are short ("between 9 and 11 pm") and the
+    hour-of-day and weekday signatures of hotspots would shift every one of them early.
+    `seen_from` and `seen_until` keep both ends (None for a single moment), so a later
+    analysis can spread a range over the hours it covers (aoristic analysis).
+    """
+    _date(raw, out, problems, context, "seen_until", required=False)
+    start, end = out["seen_at"], out["seen_until"]
+    given = (raw["seen_until"] != "").to_numpy() & start.notna().to_numpy() & end.notna().to_numpy()
+    before = given & (end < start).to_numpy(dtype=bool)
+    problems.add("seen_until", before, raw["seen_until"],
+                 "is before the start of the range (seen_at); the end comes after it")  # fmt: skip
+    too_long = given & (end - start > pd.Timedelta(days=MAX_RANGE_DAYS)).to_numpy(dtype=bool)
+    problems.add("seen_until", too_long, raw["seen_until"],
+                 f"is more than {MAX_RANGE_DAYS} days after the start of the range (seen_at);"
+                 " give a shorter range, or the best single time")  # fmt: skip
+    ranged = given & ~before & ~too_long & (end > start).to_numpy(dtype=bool)
+    keep = pd.Series(ranged, index=raw.index)
+    out["seen_from"] = start.where(keep)
+    out["seen_until"] = end.where(keep)
+    out["seen_at"] = start.where(~keep, (start + (end - start) / 2).dt.floor("s"))
 
 
 # -- location
@@ -912,7 +950,7 @@ def _vehicle(raw: Raw, out: Out, problems: _Problems, context: RuleContext) -> N
     out["vehicle_token"] = tokens
 
 
-def _grading(raw: Raw, out: Out, problems: _Problems) -> None:
+def _grading(raw: Raw, out: Out, problems: _Problems, *, required: bool = False) -> None:
     combined = raw["grading"]
 
     def split(value: str) -> tuple[tuple[str, str, str] | None, str | None, str | None]:
@@ -941,7 +979,7 @@ def _grading(raw: Raw, out: Out, problems: _Problems) -> None:
             merged[name] = raw[name].mask(use, pd.Series(from_grading, index=raw.index))
     for name, codes in zip(_GRADING_PARTS, (_SOURCE_EVALUATIONS, _ASSESSMENTS, _HANDLING),
                            strict=True):  # fmt: skip
-        _code(merged, out, problems, name, codes)
+        _code(merged, out, problems, name, codes, required=required)
 
 
 _GRADING_PARTS: Final = ("source_evaluation", "intelligence_assessment", "handling_code")
@@ -1118,6 +1156,7 @@ def _premises_ref(out: Out, problems: _Problems) -> None:
 def _sightings(raw: Raw, out: Out, problems: _Problems, context: RuleContext) -> int:
     _text(raw, out, problems, "source_ref", what="the source reference", required=True, max_len=64)
     _date(raw, out, problems, context, "seen_at", required=True)
+    _time_range(raw, out, problems, context)
     _location(raw, out, problems, context, required=True)
     _code(raw, out, problems, "precision", _PRECISIONS, default="exact")
     _codes(raw, out, problems, "grooming_models", _MODELS)
@@ -1126,7 +1165,7 @@ def _sightings(raw: Raw, out: Out, problems: _Problems, context: RuleContext) ->
     _text(raw, out, problems, "premises_ref", what="the premises reference", max_len=64)
     _vehicle(raw, out, problems, context)
     _code(raw, out, problems, "source_agency", _AGENCIES, required=True)
-    _grading(raw, out, problems)
+    _grading(raw, out, problems, required=context.require_grading)
     redacted = _note(raw, out, problems, context, "note")
     _area_code(raw, out, problems, "area_code")
     return redacted
@@ -1199,9 +1238,10 @@ _CHECKS: Final[dict[str, Callable[[Raw, Out, _Problems, RuleContext], int]]] = {
 #: The cleaned columns each record type gives, in order.
 OUTPUT_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     SIGHTINGS: (
-        "source_ref", "seen_at", "lon", "lat", "precision", "grooming_models", "indicators",
-        "people", "premises_ref", "vehicle_token", "source_agency", "source_evaluation",
-        "intelligence_assessment", "handling_code", "note", "area_code",
+        "source_ref", "seen_at", "seen_from", "seen_until", "lon", "lat", "precision",
+        "grooming_models", "indicators", "people", "premises_ref", "vehicle_token",
+        "source_agency", "source_evaluation", "intelligence_assessment", "handling_code", "note",
+        "area_code",
     ),
     PEOPLE: (
         "pseudonym", "birth_year", "age_band", "gender", "ethnicity", "needs_flags",

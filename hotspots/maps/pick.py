@@ -54,3 +54,15 @@ def pick_map(
             fill_opacity=0.6, tooltip="Chosen place",
         ).add_to(folium_map)  # fmt: skip
     return folium_map
+
+
+def chosen_point_layer(chosen: tuple[float, float] | None) -> folium.FeatureGroup:
+    """The chosen point (lat, lon) as its own layer, for `st_folium(feature_group_to_add=...)`:
+    the point moves without the map being drawn again (which would lose its zoom)."""
+    group = folium.FeatureGroup(name="Chosen place")
+    if chosen is not None:
+        folium.CircleMarker(
+            list(chosen), radius=8, color=CHOSEN_COLOUR, weight=3, fill=True,
+            fill_opacity=0.6, tooltip="Chosen place",
+        ).add_to(group)  # fmt: skip
+    return group
