@@ -179,5 +179,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2, default=str))
     else:
-        _print_human(result)
+        getattr(args, "printer", _print_human)(result)
     return 0

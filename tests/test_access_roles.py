@@ -25,12 +25,15 @@ ROLES = ("analyst", "licensing", "lscb", "admin")
 ANALYST = frozenset({"analyst"})
 ANALYST_LICENSING = frozenset({"analyst", "licensing"})
 EVERYONE = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
 
 #: module.function -> roles it serves. Everything else is refused.
 EXPECTED: dict[str, frozenset[str]] = {
     "access.overview": EVERYONE,
     "access.premises": ANALYST_LICENSING,
     "access.sightings": ANALYST,
+    "audit.audit_entries": ADMIN,
+    "audit.export_audit": ADMIN,
     "disruptions.briefing": ANALYST,
     "disruptions.current_hotspots": ANALYST,
     "disruptions.evaluate_action": ANALYST,

@@ -42,9 +42,14 @@ def live_batch_ids(connection: Connection, kind: str) -> list[int]:
 
 
 def undo_batch_on(
-    connection: Connection, batch_id: int, *, username: str, role: str | None
+    connection: Connection,
+    batch_id: int,
+    *,
+    username: str,
+    role: str | None,
+    purpose: str | None = None,
 ) -> None:
-    """Undo on the caller's transaction."""
+    """Undo on the caller's transaction (an analyst's undo needs a `purpose` for the log)."""
     found = connection.execute(
         text("SELECT undone_at FROM import_batch WHERE id = :b"), {"b": batch_id}
     ).one_or_none()
@@ -60,7 +65,7 @@ def undo_batch_on(
     )
     audit.write_audit(
         connection, username=username, role=role, action=audit.ERASURE,
-        target=f"import_batch:{batch_id}", detail={"undo": True},
+        target=f"import_batch:{batch_id}", detail={"undo": True}, purpose=purpose,
     )  # fmt: skip
     bump_data_version(connection)
 
