@@ -31,6 +31,7 @@ ADMIN = frozenset({"admin"})
 EXPECTED: dict[str, frozenset[str]] = {
     "access.overview": EVERYONE,
     "access.premises": ANALYST_LICENSING,
+    "access.search_sightings": ANALYST,
     "access.sightings": ANALYST,
     "audit.audit_entries": ADMIN,
     "audit.export_audit": ADMIN,
@@ -58,10 +59,23 @@ EXPECTED: dict[str, frozenset[str]] = {
     "screenings.known_pseudonyms": ANALYST,
     "screenings.risk_history": ANALYST,
     "screenings.save_screening": ANALYST,
+    "retention.due_for_review": ADMIN,
+    "retention.erase_sighting": ADMIN,
+    "retention.erase_young_person": ADMIN,
+    "retention.retain": ADMIN,
+    "users.add_user": ADMIN,
+    "users.list_users": ADMIN,
+    "users.reset_password": ADMIN,
+    "users.set_disabled": ADMIN,
+    "users.set_role": ADMIN,
 }
 
 #: Functions that take a user but are not reads or writes on the user's behalf.
-NOT_ACCESS = {"access.record_use"}  # the audit writer every checked function calls
+NOT_ACCESS = {
+    "access.record_use",  # the audit writer every checked function calls
+    "access.record_refusal",  # logs a refusal (access_denied), whatever the role
+    "users.sign_out",  # ends the caller's own session, whatever the role (audited)
+}
 
 
 def _functions_acting_for_a_user() -> dict[str, Callable]:

@@ -15,8 +15,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from hotspots.analysis.grid import count_by_cell
-from hotspots.db.audit import CONSULTATION, write_audit
-from hotspots.domain import CODE_SEPARATOR, CRS_WGS84, RISK_LEVELS
+from hotspots.db.audit import ACCESS_DENIED, CONSULTATION, write_audit
+from hotspots.domain import CODE_SEPARATOR, CRS_WGS84, RISK_LEVELS, ROLES
 from hotspots.security.roles import Capability, must_suppress, require
 from hotspots.security.suppression import DEFAULT_THRESHOLD
 
@@ -302,7 +302,7 @@ def search_sightings(
              "rows": len(rows)},
         )  # fmt: skip
     rows["seen_at"] = pd.to_datetime(rows["seen_at"], format="ISO8601")
-    rows["people"] = rows["sighting_id"].map(people).fillna("")
+    rows["people"] = [people.get(int(i), "") for i in rows["sighting_id"]]
     return rows[list(SEARCH_COLUMNS)]
 
 
@@ -322,3 +322,14 @@ def _pseudonyms_of(connection: Connection, sighting_ids: list[int]) -> dict[int,
     for sighting_id, pseudonym in links:
         found.setdefault(int(sighting_id), []).append(pseudonym)
     return {key: CODE_SEPARATOR.join(value) for key, value in found.items()}
+
+
+def record_refusal(engine: Engine, user: User, what: str, refusal: str) -> None:
+    """Audit a refused page or request (`access_denied`): a curious colleague's attempts
+    are on the log for the admin to see. `what` names the page or data asked for."""
+    with engine.begin() as connection:
+        write_audit(
+            connection, username=user.username or "(unknown)",
+            role=user.role if user.role in ROLES else None, action=ACCESS_DENIED,
+            target=what, detail={"refusal": refusal}, purpose=user.purpose or None,
+        )  # fmt: skip
