@@ -586,6 +586,15 @@ def set_session_purpose(engine: Engine, token: str, purpose: str) -> str:
     return cleaned
 
 
+def clear_session_purpose(engine: Engine, token: str) -> None:
+    """Forget the purpose stored with the session (the analyst is asked for a new one)."""
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE app_session SET purpose = NULL WHERE token_hash = :h"),
+            {"h": token_hash(token)},
+        )
+
+
 def sign_out(engine: Engine, user: User, token: str | None, reason: str = "signed out") -> None:
     """End the session (if still open) and audit the sign-out."""
     with engine.begin() as connection:
