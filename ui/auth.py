@@ -199,7 +199,8 @@ def _sign_in_form() -> None:
     ended = st.session_state.pop(ENDED_KEY, None)
     if ended:
         st.info(f"Your session has ended ({esc_markdown(ended)}). Sign in to continue.")
-    with st.form("sign_in", clear_on_submit=False):
+    message = st.empty()  # a fixed place for the outcome, so the form never moves
+    with st.form("sign_in"):
         username = st.text_input("Username", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
@@ -207,7 +208,7 @@ def _sign_in_form() -> None:
         return
     result = sign_in(state.engine(), username, password, policy=_policy())
     if not result.ok:
-        st.error(result.message)
+        message.error(result.message)
         return
     _start(result)
 
@@ -330,10 +331,11 @@ def sidebar(user: User) -> None:
         )
         if user.purpose:
             st.caption(f"Purpose: {esc_markdown(user.purpose)}")
-        columns = st.columns(2)
-        if user.role in PURPOSE_ROLES and columns[0].button("Change purpose"):
+        asks_purpose = user.role in PURPOSE_ROLES
+        columns = st.columns(2 if asks_purpose else 1)
+        if asks_purpose and columns[1].button("New purpose"):
             _change_purpose(user)
-        if columns[1].button("Sign out", key="sign_out"):
+        if columns[0].button("Sign out", key="sign_out"):
             _sign_out(user)
 
 
