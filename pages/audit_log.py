@@ -91,7 +91,13 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
+        "id": "Entry",
         "at": st.column_config.DatetimeColumn("When (UTC)", format="DD/MM/YYYY HH:mm:ss"),
+        "username": "User",
+        "role": "Role",
+        "action": "Action",
+        "target": "What was touched",
+        "purpose": "Purpose given",
         "detail": st.column_config.TextColumn("Detail", width="large"),
     },
 )

@@ -16,6 +16,8 @@ page_log          what the page did that a test asserts against: external reques
 page              a Playwright page in that context, wired to `page_log`.
 save_screenshot   save_screenshot(page, "name") -> tests/artifacts/name.png (full page).
 
+serve_app         serve_app(database, name, **env) starts another server of app.py on that
+                  database file with extra environment variables; returns its base URL.
 secure_server     a second server with HOTSPOTS_DEMO_MODE=0: random secrets in its environment,
                   a fresh SpatiaLite file and one account per role made first with
                   `python -m hotspots users add` (`SecureServer.accounts`: role -> (name,
@@ -198,38 +200,54 @@ def _cli(env: dict[str, str], *argv: str, stdin: str = "") -> None:
 
 
 @pytest.fixture(scope="session")
-def secure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureServer]:
+def serve_app() -> Iterator[Callable[..., str]]:
+    """serve_app(database, name, **env) serves app.py on that SpatiaLite file with these
+    extra environment variables; returns the base URL. Every server stops at the end."""
+    started: list[subprocess.Popen] = []
+
+    def start(database: Path, name: str, **extra: str) -> str:
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        log = ARTIFACTS / f"streamlit-{name}.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                _command(REPO_ROOT / "app.py", port),
+                cwd=REPO_ROOT, env={**_server_env(database), **extra},
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        started.append(process)
+        _wait_healthy(process, base_url, log)
+        return base_url
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            _stop(process)
+
+
+@pytest.fixture(scope="session")
+def secure_server(
+    serve_app: Callable[..., str], tmp_path_factory: pytest.TempPathFactory
+) -> SecureServer:
     """Serve app.py with demo mode off; accounts made through the users command first."""
     import secrets
 
     database = tmp_path_factory.mktemp("secure-db") / "hotspots.sqlite"
-    env = {
-        **_server_env(database),
+    extra = {
         "HOTSPOTS_DEMO_MODE": "0",
         "HOTSPOTS_VEHICLE_KEY": secrets.token_urlsafe(48),
         "HOTSPOTS_COOKIE_SECRET": secrets.token_urlsafe(48),
     }
+    env = {**_server_env(database), **extra}
     accounts = {role: (f"{role}-user", f"{role} passphrase {secrets.token_hex(4)}")
                 for role in (*SECURE_ROLES, "spare")}  # fmt: skip
     _cli(env, "init-db")
     for role, (name, password) in accounts.items():
         real_role = "analyst" if role == "spare" else role
         _cli(env, "users", "add", name, "--role", real_role, "--password-stdin", stdin=password)
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = ARTIFACTS / "streamlit-secure.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            _command(REPO_ROOT / "app.py", port),
-            cwd=REPO_ROOT, env=env,
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            _wait_healthy(process, base_url, log)
-            yield SecureServer(base_url, env, accounts)
-        finally:
-            _stop(process)
+    return SecureServer(serve_app(database, "secure", **extra), env, accounts)
 
 
 def sign_in(page: object, base_url: str, username: str, password: str, purpose: str = "") -> None:
