@@ -139,7 +139,8 @@ def test_demo_mode_signs_in_the_demo_analyst_and_switches_roles(tmp_path, monkey
     app = _run()
     assert not app.exception
     assert app.session_state["user"].username == "demo-analyst"
-    assert "Demo mode" in app.sidebar.info[0].value
+    assert "Demo mode" in app.sidebar.caption[0].value
+    assert "demo\\-analyst" in app.sidebar.caption[0].value
     app = app.sidebar.selectbox(key="demo_role").select("lscb").run()
     assert app.session_state["user"] == User("demo-lscb", "lscb", "demonstration on synthetic data")
     st.cache_resource.clear()

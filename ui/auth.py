@@ -357,10 +357,9 @@ def _sign_out(user: User) -> None:
 
 
 def _demo_block(user: User) -> None:
-    st.info(
-        f"**Demo mode.** You are signed in automatically as **{esc_markdown(user.username)}**"
-        " (no password). Synthetic data only: never load real records in demo mode.",
-        icon=":material/science:",
+    st.caption(
+        f":material/science: **Demo mode**: signed in automatically as"
+        f" **{esc_markdown(user.username)}**, no password. Synthetic data only."
     )
     roles = list(ROLES)
     st.selectbox(
