@@ -140,7 +140,5 @@ def replace_demo(engine: Engine, *, username: str, role: str = "analyst") -> lis
     with engine.begin() as connection:
         batch_ids = live_batch_ids(connection, DEMO_KIND)
         for batch_id in batch_ids:
-            undo_batch_on(
-                connection, batch_id, username=username, role=role, purpose=DEMO_PURPOSE
-            )
+            undo_batch_on(connection, batch_id, username=username, role=role, purpose=DEMO_PURPOSE)
     return batch_ids
