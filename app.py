@@ -8,13 +8,14 @@ import streamlit as st
 
 from hotspots.maps.assets import use_local_assets
 from hotspots.security.roles import PAGES, pages_for
-from ui import state
+from ui import auth, state
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 #: Material Symbols are bundled with Streamlit and served locally (emoji need a system font).
 PAGE_ICONS = {
     "overview": ":material/home:", "hotspot_map": ":material/map:",
-    "hotspot_detail": ":material/location_on:", "premises": ":material/storefront:",
+    "hotspot_detail": ":material/location_on:", "search": ":material/search:",
+    "premises": ":material/storefront:",
     "trends": ":material/trending_up:", "import": ":material/upload_file:",
     "disruption": ":material/block:", "meeting_pack": ":material/groups:",
     "screening": ":material/assignment:", "intelligence_form": ":material/edit_note:",
@@ -25,7 +26,11 @@ PAGE_ICONS = {
 st.set_page_config(page_title="Hotspot and intelligence map", page_icon="🗺️", layout="wide")
 use_local_assets()
 
-user = state.current_user()
+# Settings are checked, the session found (or the sign-in form or the purpose question shown
+# as the only page) before any page of pages/ can run.
+user = auth.gate()
+if user is None:
+    st.stop()
 state.engine()
 
 # Only the pages this role may open are registered: any other page's URL is not served.
@@ -41,6 +46,5 @@ pages = [
     if (PAGES_DIR / f"{key}.py").exists()
 ]
 navigation = st.navigation(pages)
-with st.sidebar:
-    st.caption(f"Signed in as **{user.username}** ({user.role})")
+auth.sidebar(user)
 navigation.run()

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from hotspots.config import REPO_ROOT, Settings, SettingsError, load_settings
 from hotspots.db import make_engine, migrate, schema_version
 from hotspots.db.access import sighting_date_range, table_counts
+from hotspots.security.settings_check import check_secrets
 
 DEFAULT_TRUTH_PATH = REPO_ROOT / "data" / "demo.truth.json"
 CLI_USER = "cli"
@@ -172,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        # Outside demo mode no command runs with a missing or placeholder secret (the same
+        # rule as the dashboard's start): the key makes tokens and pseudonyms.
+        check_secrets(settings.vehicle_key, settings.cookie_secret, settings.demo_mode)
         result = args.handler(args, settings)
     except (CommandError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -179,5 +183,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2, default=str))
     else:
-        _print_human(result)
+        getattr(args, "printer", _print_human)(result)
     return 0

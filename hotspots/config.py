@@ -56,6 +56,17 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "mod_spatialite",
         "name or path of the SpatiaLite extension to load",
     ),
+    "HOTSPOTS_LOCKOUT_FAILURES": ("5", "failed sign-ins in a row that lock an account"),
+    "HOTSPOTS_LOCKOUT_MINUTES": ("15", "how long a locked account stays locked"),
+    "HOTSPOTS_OIDC_USERNAME_CLAIM": (
+        "email",
+        "claim of the identity provider's token that names the user (st.login)",
+    ),
+    "HOTSPOTS_ALLOW_REMOTE": (
+        "0",
+        "1: the server may listen beyond 127.0.0.1 (behind a TLS reverse proxy)",
+    ),
+    "HOTSPOTS_REVIEW_YEARS": ("6", "retention: years from a record's last activity to its review"),
 }
 
 #: Stand-in secrets used only in demo mode, so the demo starts with no set-up.
@@ -75,6 +86,11 @@ class Settings:
     cookie_secret: str = ""
     session_idle_minutes: int = 30
     spatialite_library: str = "mod_spatialite"
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+    oidc_username_claim: str = "email"
+    allow_remote: bool = False
+    review_years: int = 6
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -147,5 +163,10 @@ def load_settings(
             "HOTSPOTS_SESSION_IDLE_MINUTES", get("HOTSPOTS_SESSION_IDLE_MINUTES")
         ),
         spatialite_library=get("HOTSPOTS_SPATIALITE_LIBRARY"),
+        lockout_failures=_integer("HOTSPOTS_LOCKOUT_FAILURES", get("HOTSPOTS_LOCKOUT_FAILURES")),
+        lockout_minutes=_integer("HOTSPOTS_LOCKOUT_MINUTES", get("HOTSPOTS_LOCKOUT_MINUTES")),
+        oidc_username_claim=get("HOTSPOTS_OIDC_USERNAME_CLAIM"),
+        allow_remote=_flag(get("HOTSPOTS_ALLOW_REMOTE")),
+        review_years=_integer("HOTSPOTS_REVIEW_YEARS", get("HOTSPOTS_REVIEW_YEARS")),
         extra={name: value for name, value in values.items() if name.startswith("HOTSPOTS_")},
     )

@@ -10,7 +10,7 @@ from hotspots.gazetteer import load_gazetteer
 from hotspots.security.roles import AccessDenied
 from hotspots.synth import generate
 
-ANALYST = User("ann", "analyst")
+ANALYST = User("ann", "analyst", "testing")
 BOARD = User("bob", "lscb")
 
 

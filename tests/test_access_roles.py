@@ -26,12 +26,16 @@ ANALYST = frozenset({"analyst"})
 ANALYST_LICENSING = frozenset({"analyst", "licensing"})
 ANALYST_LSCB = frozenset({"analyst", "lscb"})
 EVERYONE = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
 
 #: module.function -> roles it serves. Everything else is refused.
 EXPECTED: dict[str, frozenset[str]] = {
     "access.overview": EVERYONE,
     "access.premises": ANALYST_LICENSING,
+    "access.search_sightings": ANALYST,
     "access.sightings": ANALYST,
+    "audit.audit_entries": ADMIN,
+    "audit.export_audit": ADMIN,
     "disruptions.briefing": ANALYST,
     "disruptions.current_hotspots": ANALYST,
     "disruptions.evaluate_action": ANALYST,
@@ -68,10 +72,23 @@ EXPECTED: dict[str, frozenset[str]] = {
     "trends.export_trends": ANALYST_LSCB,
     "trends.record_trends_export": ANALYST_LSCB,
     "trends.trends": ANALYST_LSCB,
+    "retention.due_for_review": ADMIN,
+    "retention.erase_sighting": ADMIN,
+    "retention.erase_young_person": ADMIN,
+    "retention.retain": ADMIN,
+    "users.add_user": ADMIN,
+    "users.list_users": ADMIN,
+    "users.reset_password": ADMIN,
+    "users.set_disabled": ADMIN,
+    "users.set_role": ADMIN,
 }
 
 #: Functions that take a user but are not reads or writes on the user's behalf.
-NOT_ACCESS = {"access.record_use"}  # the audit writer every checked function calls
+NOT_ACCESS = {
+    "access.record_use",  # the audit writer every checked function calls
+    "access.record_refusal",  # logs a refusal (access_denied), whatever the role
+    "users.sign_out",  # ends the caller's own session, whatever the role (audited)
+}
 
 
 def _functions_acting_for_a_user() -> dict[str, Callable]:

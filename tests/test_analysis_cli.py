@@ -34,7 +34,8 @@ def test_hotspots_are_named_with_statistics_and_saved(demo_database: str, capsys
     first = output["hotspots"][0]
     assert first["sightings"] >= first["distinct_people"] >= 3
     assert {"main_grooming_model", "top_indicators", "peak_hours", "first_seen"} <= set(first)
-    run, saved = load_run(make_engine(demo_database), User("t", "analyst"), output["run_id"])
+    analyst = User("t", "analyst", "testing")
+    run, saved = load_run(make_engine(demo_database), analyst, output["run_id"])
     assert saved["name"].tolist() == names
     assert run["method"] == "dbscan" and run["parameters"]["eps_m"] == 250.0
 

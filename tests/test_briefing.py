@@ -138,7 +138,7 @@ def test_pdf_is_produced() -> None:
 def test_briefing_from_the_database_is_audited(engine) -> None:
     data = generate(sightings=3000, seed=1, gazetteer=load_gazetteer())
     load_synthetic(engine, data)
-    user = User("ann", "analyst")
+    user = User("ann", "analyst", "disruption briefing")
     filters = MapFilters(start=date(2025, 11, 1), end=date(2026, 11, 1))
     document = briefing(engine, user, filters, "1", gazetteer=load_gazetteer())
     body = export_briefing(engine, user, document, "html").decode()

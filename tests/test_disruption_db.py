@@ -149,7 +149,7 @@ ROLE_TABLE = {
 def test_roles(loaded, role: str, expected: tuple[bool, bool]) -> None:
     engine, truth = loaded
     action_id, _ = new_action(engine, ANALYST, _fields(truth), today=TODAY)
-    user = User(f"someone-{role}", role)
+    user = User(f"someone-{role}", role, "role test")
     calls = {
         "record": lambda: new_action(engine, user, _fields(truth), today=TODAY),
         "list": lambda: list_actions(engine, user),

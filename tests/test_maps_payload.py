@@ -96,7 +96,7 @@ def test_every_layer_of_100k_synthetic_sightings_is_under_5_mb(tmp_path, gazette
     engine = make_engine(f"sqlite:///{tmp_path / 'payload.sqlite'}")
     migrate(engine)
     load_synthetic(engine, generate(sightings=SIGHTINGS, seed=1, gazetteer=gazetteer))
-    analyst = User("payload", "analyst")
+    analyst = User("payload", "analyst", "payload test")
     data = hotspot_map_data(engine, analyst, MapFilters(), gazetteer=gazetteer)
     engine.dispose()
     assert data.sightings == SIGHTINGS

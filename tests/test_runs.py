@@ -126,7 +126,7 @@ def test_a_saved_run_loads_back_identical(engine: Engine, demo_data) -> None:
         assert after.symmetric_difference(before).area < 1e-12
     assert list_runs(engine, ANALYST)["hotspots"].tolist() == [len(found)]
     actions = read_audit(engine).set_index("target")["action"]
-    assert actions[f"hotspot_run:{run_id}"].tolist() == ["consultation", "alteration"]
+    assert actions[f"hotspot_run:{run_id}"].tolist() == ["consultation", "combination"]
 
 
 def test_an_unknown_run_is_reported(engine: Engine) -> None:

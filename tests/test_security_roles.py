@@ -50,6 +50,7 @@ EXPECTED_PAGES = {
     "overview":          "Y Y Y Y",
     "hotspot_map":       "Y Y . .",
     "hotspot_detail":    "Y . . .",
+    "search":            "Y . . .",
     "premises":          "Y Y . .",
     "trends":            "Y . Y .",
     "import":            "Y . . .",

@@ -7,9 +7,13 @@ from sqlalchemy import Engine
 
 from hotspots.config import Settings, load_settings
 from hotspots.db import make_engine, migrate
-from hotspots.db.access import User, data_version, table_counts
+from hotspots.db.access import User, data_version, record_refusal, table_counts
 from hotspots.db.demo import is_synthetic, load_synthetic
 from hotspots.gazetteer import load_gazetteer
+
+#: Session-state key of the signed-in `User` (the demo analyst in demo mode).
+USER_KEY = "user"
+DEMO_PURPOSE = "demonstration on synthetic data"
 
 
 @st.cache_resource
@@ -52,12 +56,21 @@ def synthetic() -> bool:
     return is_synthetic(engine())
 
 
-def current_user() -> User:
-    """The signed-in user (the demo analyst in demo mode)."""
-    user = st.session_state.get("user")
+def demo_user(role: str = "analyst") -> User:
+    """The user demo mode signs in automatically: `demo-<role>`, with a stated purpose."""
+    return User(username=f"demo-{role}", role=role, purpose=DEMO_PURPOSE)
+
+
+def current_user() -> User | None:
+    """The signed-in user (the demo analyst in demo mode); None before anyone signs in.
+
+    `ui.auth.gate` (run by app.py before any page) puts the user here after checking the
+    session on every run, so a page that reads it sees a user whose session is live.
+    """
+    user = st.session_state.get(USER_KEY)
     if user is None and settings().demo_mode:
-        user = User(username="demo-analyst", role="analyst", purpose="demonstration")
-        st.session_state["user"] = user
+        user = demo_user()
+        st.session_state[USER_KEY] = user
     return user
 
 
@@ -72,12 +85,18 @@ def synthetic_banner() -> None:
 
 
 def guard_page(key: str) -> None:
-    """First line of every page: refuse, with the reason, a role that may not open it."""
+    """First line of every page: refuse, with the reason, a role that may not open it.
+
+    A refusal is written to the audit log (`access_denied`): someone trying pages by URL
+    shows up there.
+    """
     from hotspots.security.roles import AccessDenied, require_page
 
     user = current_user()
     try:
         require_page(user.role if user else "", key)
     except AccessDenied as refusal:
+        if user is not None:
+            record_refusal(engine(), user, f"page:{key}", str(refusal))
         st.error(str(refusal))
         st.stop()

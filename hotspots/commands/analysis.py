@@ -1,7 +1,7 @@
 """Hotspots and their accuracy from the command line: `hotspots` and `evaluate`.
 
 Both act as the operator `cli` with the analyst role; reading the points is audited as it is
-from the dashboard, and a run saved with `--save` is audited as an alteration.
+from the dashboard, and a run saved with `--save` is audited as a combination.
 """
 
 from __future__ import annotations

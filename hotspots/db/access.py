@@ -15,8 +15,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from hotspots.analysis.grid import count_by_cell
-from hotspots.db.audit import CONSULTATION, write_audit
-from hotspots.domain import CODE_SEPARATOR, CRS_WGS84, RISK_LEVELS
+from hotspots.db.audit import ACCESS_DENIED, CONSULTATION, write_audit
+from hotspots.domain import CODE_SEPARATOR, CRS_WGS84, RISK_LEVELS, ROLES
 from hotspots.security.roles import Capability, must_suppress, require
 from hotspots.security.suppression import DEFAULT_THRESHOLD
 
@@ -231,3 +231,105 @@ def premises(engine: Engine, user: User) -> gpd.GeoDataFrame:
         geometry=gpd.points_from_xy(rows["lon"], rows["lat"]),
         crs=CRS_WGS84,
     )[list(PREMISES_FRAME_COLUMNS)]
+
+
+SEARCH_COLUMNS = (
+    "sighting_id", "seen_at", "precision", "area_code", "grooming_models", "indicators",
+    "people", "premises", "source_agency", "source_ref", "note",
+)  # fmt: skip
+#: The most rows one search returns: a search is for finding records, not for bulk reading.
+MAX_SEARCH_ROWS = 500
+
+
+def _like(value: str) -> str:
+    """A LIKE pattern matching `value` anywhere, its own % and _ taken literally (escape !)."""
+    for special in ("!", "%", "_"):
+        value = value.replace(special, "!" + special)
+    return f"%{value.lower()}%"
+
+
+def search_sightings(
+    engine: Engine,
+    user: User,
+    *,
+    words: str = "",
+    pseudonym: str = "",
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 100,
+) -> pd.DataFrame:
+    """Sightings whose note, premises name or source reference contains `words`, or which
+    are linked to the young person `pseudonym`, newest first (`SEARCH_COLUMNS`).
+
+    Analysts only (`SEARCH_RECORDS`). Every search is a consultation of person-level data
+    and is audited with the terms as typed and the number of rows found, even when nothing
+    is found. At least one of `words` and `pseudonym` is needed; at most `MAX_SEARCH_ROWS`.
+    """
+    require(user.role, Capability.SEARCH_RECORDS)
+    words, pseudonym = words.strip(), pseudonym.strip()
+    if not words and not pseudonym:
+        raise ValueError("type words to look for, or a pseudonym, to search")
+    if not 1 <= limit <= MAX_SEARCH_ROWS:
+        raise ValueError(f"limit {limit}: choose 1 to {MAX_SEARCH_ROWS}")
+    where, params = _period_clause(start, end)
+    clauses = [where.removeprefix(" WHERE ")] if where else []
+    if words:
+        clauses.append(
+            "(lower(coalesce(s.note, '')) LIKE :words ESCAPE '!'"
+            " OR lower(coalesce(p.name, '')) LIKE :words ESCAPE '!'"
+            " OR lower(s.source_ref) LIKE :words ESCAPE '!')"
+        )
+        params["words"] = _like(words)
+    if pseudonym:
+        clauses.append(
+            "s.id IN (SELECT sp.sighting_id FROM sighting_person sp JOIN young_person yp"
+            " ON yp.id = sp.person_id WHERE yp.pseudonym = :pseudonym)"
+        )
+        params["pseudonym"] = pseudonym
+    sql = (
+        "SELECT s.id AS sighting_id, s.seen_at, s.precision, s.area_code, s.grooming_models,"
+        " s.indicators, p.name AS premises, s.source_agency, s.source_ref, s.note"
+        " FROM sighting s LEFT JOIN premises p ON p.id = s.premises_id"
+        " WHERE " + " AND ".join(clauses) + " ORDER BY s.seen_at DESC, s.id DESC LIMIT :limit"
+    )
+    with engine.begin() as connection:
+        rows = pd.read_sql(text(sql), connection, params=params | {"limit": int(limit)})
+        ids = [int(i) for i in rows["sighting_id"]]
+        people = _pseudonyms_of(connection, ids)
+        record_use(
+            connection, user, CONSULTATION, "search:sighting",
+            {"words": words, "pseudonym": pseudonym, "start": start, "end": end,
+             "rows": len(rows)},
+        )  # fmt: skip
+    rows["seen_at"] = pd.to_datetime(rows["seen_at"], format="ISO8601")
+    rows["people"] = [people.get(int(i), "") for i in rows["sighting_id"]]
+    return rows[list(SEARCH_COLUMNS)]
+
+
+def _pseudonyms_of(connection: Connection, sighting_ids: list[int]) -> dict[int, str]:
+    if not sighting_ids:
+        return {}
+    names = ", ".join(f":s{i}" for i in range(len(sighting_ids)))
+    links = connection.execute(
+        text(
+            "SELECT sp.sighting_id, yp.pseudonym FROM sighting_person sp JOIN young_person yp"
+            f" ON yp.id = sp.person_id WHERE sp.sighting_id IN ({names})"
+            " ORDER BY sp.sighting_id, yp.pseudonym"
+        ),
+        {f"s{i}": value for i, value in enumerate(sighting_ids)},
+    )
+    found: dict[int, list[str]] = {}
+    for sighting_id, pseudonym in links:
+        found.setdefault(int(sighting_id), []).append(pseudonym)
+    return {key: CODE_SEPARATOR.join(value) for key, value in found.items()}
+
+
+def record_refusal(engine: Engine, user: User, what: str, refusal: str) -> None:
+    """Audit a refused page or request (`access_denied`): a curious colleague's attempts
+    are on the log for the admin to see. `what` names the page or data asked for."""
+    with engine.begin() as connection:
+        write_audit(
+            connection, username=user.username or "(unknown)",
+            role=user.role if user.role in ROLES else None, action=ACCESS_DENIED,
+            target=what, detail={"refusal": refusal}, purpose=user.purpose or None,
+        )  # fmt: skip

@@ -49,7 +49,7 @@ def undo_batch_on(
     role: str | None,
     purpose: str | None = None,
 ) -> None:
-    """Undo on the caller's transaction."""
+    """Undo on the caller's transaction (an analyst's undo needs a `purpose` for the log)."""
     found = connection.execute(
         text("SELECT undone_at FROM import_batch WHERE id = :b"), {"b": batch_id}
     ).one_or_none()

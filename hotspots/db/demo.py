@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the generator is only needed by the demo, not by every read
     from hotspots.synth import SyntheticData
 
 DEMO_KIND = "demo"
+DEMO_PURPOSE = "synthetic demonstration data"
 PREMISES_COLUMNS = ("premises_ref", "name", "category", "licence_ref", "lon", "lat", "batch_id")
 PEOPLE_COLUMNS = (
     "pseudonym", "birth_year", "age_band", "gender", "ethnicity", "needs_flags", "home_area_code",
@@ -59,9 +60,14 @@ def load_synthetic(
     data: SyntheticData,
     *,
     username: str = "demo",
+    role: str = "analyst",
     progress: Progress = lambda _step: None,
 ) -> LoadSummary:
-    """Insert every frame of `data`; all of it or, on any error, none of it."""
+    """Insert every frame of `data`; all of it or, on any error, none of it.
+
+    The audit entry (a collection) names `username` acting in `role` (loading records is an
+    analyst's job) with the purpose "synthetic demonstration data".
+    """
     from hotspots.synth import truth_json
 
     digest = hashlib.sha256(truth_json(data).encode()).hexdigest()
@@ -101,10 +107,10 @@ def load_synthetic(
             rejected=0, duplicate=0,
         )  # fmt: skip
         audit.write_audit(
-            connection, username=username, role=None, action=audit.COLLECTION,
+            connection, username=username, role=role, action=audit.COLLECTION,
             target=f"import_batch:{batch}",
             detail={"kind": DEMO_KIND, "sightings": len(sightings), "people": len(people)},
-            purpose="synthetic demonstration data",
+            purpose=DEMO_PURPOSE,
         )  # fmt: skip
         version = bump_data_version(connection)
     return LoadSummary(
@@ -127,12 +133,12 @@ def is_synthetic(engine: Engine) -> bool:
     return bool(found)
 
 
-def replace_demo(engine: Engine, *, username: str) -> list[int]:
+def replace_demo(engine: Engine, *, username: str, role: str = "analyst") -> list[int]:
     """Undo every live demo batch, so a new demo load starts clean; return their ids."""
     from hotspots.db.batches import live_batch_ids, undo_batch_on
 
     with engine.begin() as connection:
         batch_ids = live_batch_ids(connection, DEMO_KIND)
         for batch_id in batch_ids:
-            undo_batch_on(connection, batch_id, username=username, role=None)
+            undo_batch_on(connection, batch_id, username=username, role=role, purpose=DEMO_PURPOSE)
     return batch_ids

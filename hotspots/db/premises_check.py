@@ -45,7 +45,7 @@ from hotspots.db.access import (
 from hotspots.db.audit import CONSULTATION, DISCLOSURE
 from hotspots.db.mapdata import DEFAULT_DISTANCE_M, OUTLINE_COLUMNS, MapFilters
 from hotspots.domain import CRS_WGS84, PREMISES_CATEGORIES
-from hotspots.security.escaping import csv_cell
+from hotspots.security.escaping import spreadsheet_safe
 from hotspots.security.roles import Capability, require
 from hotspots.security.suppression import suppress_series
 
@@ -225,7 +225,7 @@ def visit_list_csv(check: PremisesCheck) -> bytes:
         f"# OFFICIAL-SENSITIVE. Premises visit list, intelligence {check.period}, "
         f"within {check.distance_m:,.0f} m. Counts from 1 to 4 are shown as <5.\n"
     )
-    visit_list_table(check).map(csv_cell).to_csv(buffer, index=False)
+    visit_list_table(check).map(spreadsheet_safe).to_csv(buffer, index=False)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

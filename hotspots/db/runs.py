@@ -25,7 +25,7 @@ from sqlalchemy import Engine, bindparam, text
 from hotspots.analysis.clusters import DEFAULT_PRECISIONS, HOTSPOT_COLUMNS
 from hotspots.analysis.frames import filter_sightings
 from hotspots.db.access import User, data_version, read_sightings_unchecked, record_use
-from hotspots.db.audit import ALTERATION, CONSULTATION
+from hotspots.db.audit import COMBINATION, CONSULTATION
 from hotspots.db.engine import backend_of
 from hotspots.db.load import now_utc
 from hotspots.db.spatial import GEOMETRY_AS_WKB, GEOMETRY_FROM_WKT
@@ -152,8 +152,8 @@ def save_run(
     `hotspots_frame` is `find_clusters(...).hotspots` (any CRS; stored in EPSG:4326 as
     MULTIPOLYGON); ``hotspot_id`` becomes the rank, and every column other than
     id, name, sightings, distinct_people and geometry goes into the ``statistics`` JSON.
-    The current data version is stored with the run. Analysts only; audited as an
-    alteration (a new record derived from the case data).
+    The current data version is stored with the run. Analysts only; audited as a
+    combination (DPA 2018 s.62: many records joined into one derived record).
     """
     require(user.role, Capability.VIEW_SIGHTING_POINTS)
     start, end = period
@@ -205,7 +205,7 @@ def save_run(
                 rows,
             )
         record_use(
-            connection, user, ALTERATION, f"hotspot_run:{run_id}",
+            connection, user, COMBINATION, f"hotspot_run:{run_id}",
             {"change": "saved", "method": method, "layer": layer, "hotspots": len(rows)},
         )  # fmt: skip
     return run_id

@@ -37,7 +37,7 @@ from hotspots.analysis.trends import (
 )
 from hotspots.db.access import User, read_sightings_unchecked, record_use, sighting_date_range
 from hotspots.db.audit import CONSULTATION, DISCLOSURE
-from hotspots.security.escaping import csv_cell
+from hotspots.security.escaping import spreadsheet_safe
 from hotspots.security.roles import AccessDenied, Capability, must_suppress, require
 from hotspots.security.suppression import (
     DEFAULT_THRESHOLD,
@@ -284,9 +284,9 @@ def trends_csv(trends: Trends, table: str) -> bytes:
     buffer = io.StringIO()
     buffer.write(f"# {MARKING}. {trends.title}, {TABLES[table]}, {span}.\n")
     buffer.write(f"# {trends.note}\n")
-    shared = frame.map(csv_cell)
-    shared.index = [csv_cell(label) for label in frame.index]
-    shared.columns = [csv_cell(label) for label in frame.columns]
+    shared = frame.map(spreadsheet_safe)
+    shared.index = [spreadsheet_safe(label) for label in frame.index]
+    shared.columns = [spreadsheet_safe(label) for label in frame.columns]
     shared.rename_axis(index).to_csv(buffer)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

@@ -24,7 +24,7 @@ from hotspots.analysis import emerging_hot_spots, find_clusters
 from hotspots.analysis.frames import bng_xy, count_people, people_links
 from hotspots.disruption.actions import ACTION_TYPES
 from hotspots.domain import CRS_BNG, PREMISES_CATEGORIES
-from hotspots.security.escaping import csv_cell, esc
+from hotspots.security.escaping import esc, spreadsheet_safe
 
 #: Points of each part of the priority score; README "Meeting pack" explains them.
 RISK_POINTS: Final[dict[str, int]] = {"high": 10, "medium": 5, "low": 0}
@@ -342,7 +342,7 @@ def _defuse_cell(value: object) -> object:
     >>> _defuse_cell("=HYPERLINK(1)"), _defuse_cell("Deane"), _defuse_cell(-3)
     ("'=HYPERLINK(1)", 'Deane', -3)
     """
-    return csv_cell(value)
+    return spreadsheet_safe(value)
 
 
 def pack_html(pack: MeetingPack) -> str:

@@ -58,8 +58,11 @@ PURPOSE_REQUIRED: Final[frozenset[str]] = frozenset(
 #: Roles whose purpose is asked for; other roles see no person-level data, a purpose is optional.
 PURPOSE_ROLES: Final[frozenset[str]] = frozenset({"analyst"})
 
-#: Actions that may be logged before anyone is known (a failed sign-in for a mistyped name).
-ANONYMOUS_ACTIONS: Final[frozenset[str]] = frozenset({SIGN_IN_FAILED, ACCOUNT_LOCKED})
+#: Actions that may be logged before anyone is known (a failed sign-in for a mistyped name),
+#: or for an account whose role is not one we know (refused everywhere, and logged).
+ANONYMOUS_ACTIONS: Final[frozenset[str]] = frozenset(
+    {SIGN_IN_FAILED, ACCOUNT_LOCKED, ACCESS_DENIED}
+)
 
 MAX_USERNAME: Final = 100
 MAX_TARGET: Final = 500

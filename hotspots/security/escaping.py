@@ -123,18 +123,26 @@ def _text_columns(frame: pd.DataFrame) -> list[Any]:
     return [column for column in frame.columns if _is_text(frame[column])]
 
 
-#: First characters that make a spreadsheet read a CSV cell as a formula (CSV injection).
+#: A cell starting with one of these runs as a formula when a spreadsheet opens a CSV.
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_cell(value: object) -> object:
-    """A value made safe for a CSV file opened in a spreadsheet: text starting with
-    = + - @ (or a tab or carriage return) would run as a formula, so it gets a leading
-    single quote. Anything that is not text is returned as it is.
+def spreadsheet_safe(value: object) -> object:
+    """Text that a spreadsheet would run as a formula (CSV injection) gets a leading quote.
 
-    >>> csv_cell("=HYPERLINK(1)"), csv_cell("Deane"), csv_cell(-3), csv_cell("<5")
-    ("'=HYPERLINK(1)", 'Deane', -3, '<5')
+    For every CSV or XLSX export: a note or premises name such as ``=HYPERLINK(...)`` must
+    reach the reader as text. Numbers and other values are returned as they are.
+
+    >>> spreadsheet_safe("=HYPERLINK(1)"), spreadsheet_safe("Deane"), spreadsheet_safe(-3)
+    ("'=HYPERLINK(1)", 'Deane', -3)
     """
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def spreadsheet_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` with `spreadsheet_safe` applied to every cell and column label."""
+    safe = frame.map(spreadsheet_safe)
+    safe.columns = [spreadsheet_safe(label) for label in frame.columns]
+    return safe

@@ -126,6 +126,7 @@ PAGES: Final[dict[str, Page]] = {
         Page("overview", "Overview", C.VIEW_OVERVIEW),
         Page("hotspot_map", "Hotspot map", C.VIEW_HOTSPOT_OUTLINES),
         Page("hotspot_detail", "Hotspot detail", C.VIEW_SIGHTING_POINTS),
+        Page("search", "Search records", C.SEARCH_RECORDS),
         Page("premises", "Premises", C.VIEW_PREMISES),
         Page("trends", "Trends", C.VIEW_TRENDS),
         Page("import", "Import", C.IMPORT),

@@ -341,3 +341,34 @@ def _shown(value: int, kind: int, threshold: int) -> str:
     if kind == SECONDARY:
         return SECONDARY_MARK
     return f"{int(value):,}"
+
+
+#: The first line of every export labelled for wider sharing.
+SHARING_LABEL: Final = "For wider sharing: small numbers suppressed"
+
+
+def shareable_csv(
+    counts: pd.DataFrame | pd.Series, title: str, threshold: int = DEFAULT_THRESHOLD
+) -> bytes:
+    """Counts as a CSV labelled for wider sharing: always suppressed, with the footnote.
+
+    The one way to write such an export, so that none leaves unsuppressed: a one-way table
+    (Series) goes through `suppress_series`, a two-way table through `suppress`, both with
+    totals. Labels (an area or premises name may come from a record) are defused for
+    spreadsheets. UTF-8 with a byte-order mark, so spreadsheets read it.
+
+    >>> body = shareable_csv(pd.Series([3, 40, 8], index=["Jan", "Feb", "Mar"], name="n"), "T")
+    >>> body.decode("utf-8-sig").splitlines()[2:6]
+    [',n', 'Jan,<5', 'Feb,40', 'Mar,[c]']
+    """
+    from hotspots.security.escaping import spreadsheet_safe, spreadsheet_safe_frame
+
+    if isinstance(counts, pd.Series):
+        table = suppress_series(counts, threshold)
+    else:
+        table = suppress(counts, threshold)
+    display = spreadsheet_safe_frame(table.display)
+    display.index = [spreadsheet_safe(label) for label in display.index]
+    lines = f"# {spreadsheet_safe(title)}\n# {SHARING_LABEL}\n"
+    body = lines + display.to_csv() + f"# {table.note}\n"
+    return ("\ufeff" + body).encode("utf-8")

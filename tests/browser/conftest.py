@@ -16,6 +16,15 @@ page_log          what the page did that a test asserts against: external reques
 page              a Playwright page in that context, wired to `page_log`.
 save_screenshot   save_screenshot(page, "name") -> tests/artifacts/name.png (full page).
 
+serve_app         serve_app(database, name, **env) starts another server of app.py on that
+                  database file with extra environment variables; returns its base URL.
+secure_server     a second server with HOTSPOTS_DEMO_MODE=0: random secrets in its environment,
+                  a fresh SpatiaLite file and one account per role made first with
+                  `python -m hotspots users add` (`SecureServer.accounts`: role -> (name,
+                  password); plus a spare analyst for lockout tests). Nobody is signed in.
+sign_in           sign_in(page, base_url, username, password) fills in the sign-in form and,
+                  for an analyst, the purpose question.
+
 open_page         open_page(page, "Overview") clicks that navigation link, if there is one.
 wait_for_map      wait_for_map(page) waits for the st_folium iframe's Leaflet container to hold
                   drawn vector layers; returns the iframe's FrameLocator.
@@ -58,6 +67,7 @@ HEALTH_TIMEOUT_S = 120.0
 MAP_TIMEOUT_MS = 120_000  # first start generates the demo data before the page draws
 ST_FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 ST_EXCEPTION = '[data-testid="stException"]'
+ST_ALERT = '[data-testid="stAlert"]'
 STREAMLIT_BASE_PROBE = re.compile(r"^/.+/_stcore/(health|host-config)$")
 
 
@@ -163,6 +173,101 @@ def streamlit_server(
             yield base_url
         finally:
             _stop(process)
+
+
+# ---------------------------------------------------------------- a server that asks to sign in
+
+
+@dataclass(frozen=True)
+class SecureServer:
+    """A server outside demo mode: its URL, environment and the accounts made for it."""
+
+    base_url: str
+    env: dict[str, str]
+    accounts: dict[str, tuple[str, str]]
+
+
+SECURE_ROLES = ("analyst", "licensing", "lscb", "admin")
+
+
+def _cli(env: dict[str, str], *argv: str, stdin: str = "") -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "hotspots", *argv], cwd=REPO_ROOT, env=env, input=stdin,
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.fail(f"python -m hotspots {' '.join(argv)} failed:\n{done.stderr}")
+
+
+@pytest.fixture(scope="session")
+def serve_app() -> Iterator[Callable[..., str]]:
+    """serve_app(database, name, **env) serves app.py on that SpatiaLite file with these
+    extra environment variables; returns the base URL. Every server stops at the end."""
+    started: list[subprocess.Popen] = []
+
+    def start(database: Path, name: str, **extra: str) -> str:
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        log = ARTIFACTS / f"streamlit-{name}.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                _command(REPO_ROOT / "app.py", port),
+                cwd=REPO_ROOT, env={**_server_env(database), **extra},
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        started.append(process)
+        _wait_healthy(process, base_url, log)
+        return base_url
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            _stop(process)
+
+
+@pytest.fixture(scope="session")
+def secure_server(
+    serve_app: Callable[..., str], tmp_path_factory: pytest.TempPathFactory
+) -> SecureServer:
+    """Serve app.py with demo mode off; accounts made through the users command first."""
+    import secrets
+
+    database = tmp_path_factory.mktemp("secure-db") / "hotspots.sqlite"
+    extra = {
+        "HOTSPOTS_DEMO_MODE": "0",
+        "HOTSPOTS_VEHICLE_KEY": secrets.token_urlsafe(48),
+        "HOTSPOTS_COOKIE_SECRET": secrets.token_urlsafe(48),
+    }
+    env = {**_server_env(database), **extra}
+    accounts = {role: (f"{role}-user", f"{role} passphrase {secrets.token_hex(4)}")
+                for role in (*SECURE_ROLES, "spare")}  # fmt: skip
+    _cli(env, "init-db")
+    for role, (name, password) in accounts.items():
+        real_role = "analyst" if role == "spare" else role
+        _cli(env, "users", "add", name, "--role", real_role, "--password-stdin", stdin=password)
+    return SecureServer(serve_app(database, "secure", **extra), env, accounts)
+
+
+def sign_in(page: object, base_url: str, username: str, password: str, purpose: str = "") -> None:
+    """Open the app, fill in the sign-in form, and answer the purpose question if asked."""
+    page.goto(base_url, wait_until="domcontentloaded")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    asked = page.get_by_label("Purpose of this session")
+    signed_in = page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out")
+    _wait_for_any(page, asked.or_(signed_in).or_(page.locator(ST_ALERT)), MAP_TIMEOUT_MS)
+    if asked.count():
+        asked.fill(purpose or "browser test of the sign-in")
+        page.get_by_role("button", name="Continue").click()
+        _wait_for_any(page, signed_in, MAP_TIMEOUT_MS)
+
+
+@pytest.fixture(name="sign_in")
+def sign_in_fixture() -> Callable[..., None]:
+    return sign_in
 
 
 # ---------------------------------------------------------------- the browser

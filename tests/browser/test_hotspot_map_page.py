@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from hotspots.domain import GROOMING_MODELS
 
@@ -41,10 +42,21 @@ def metric(page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-def choose_in_multiselect(page, label: str, option: str) -> None:
+def choose_in_multiselect(page, label: str, option: str, attempts: int = 4) -> None:
+    """Open the multiselect and pick `option`; open it again if a rerun redrew the widget
+    under the click and closed its list (seen on a busy machine)."""
     widget = page.locator('[data-testid="stMultiSelect"]').filter(has_text=label)
-    widget.locator("input").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(attempts):
+        wait_for_rerun(page)
+        widget.locator("input").click()
+        try:
+            choice.click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            if attempt == attempts - 1:
+                raise
     page.keyboard.press("Escape")
 
 
