@@ -1001,7 +1001,8 @@ def _note_one(text: str, redact_it: bool) -> tuple[str | None, str | None, str |
     return (
         None,
         f"holds what looks like {describe(findings)}; notes may not hold identifiers"
-        " (remove it, or import with --redact)",
+        " (remove it, or have notes redacted: the redact box on a form or the Import page,"
+        " --redact on the command line)",
         cleaned,
         False,
     )
