@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 
 from hotspots.db.access import overview
 from hotspots.maps.overview import overview_map
+from hotspots.security.roles import Capability, can
 from ui import state
 
 OVERVIEW_CELL_METRES = 250
@@ -28,9 +29,15 @@ columns[1].metric("Young people", f"{summary.counts['young_person']:,}")
 columns[2].metric("Premises", f"{summary.counts['premises']:,}")
 columns[3].metric("Import batches", f"{summary.counts['import_batch']:,}")
 if summary.first_seen is None:
-    st.info(
-        "No sightings yet. Import sightings on the Import page, or run `python -m hotspots demo`."
-    )
+    if can(state.current_user().role, Capability.IMPORT):
+        st.info(
+            "No sightings yet. Import sightings on the Import page, or run "
+            "`python -m hotspots demo`."
+        )
+    else:
+        st.info(
+            "No sightings yet. The CSE analysts' team imports them; ask them when to expect some."
+        )
 else:
     st.caption(
         f"Sightings from {summary.first_seen:%d %B %Y} to {summary.last_seen:%d %B %Y}, "
