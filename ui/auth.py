@@ -75,12 +75,13 @@ def auth_section() -> dict | None:
 def start_problems() -> list[str]:
     """Why the dashboard must not start with these settings (empty in demo mode).
 
-    Secrets must be set, random and different; Streamlit's XSRF protection on; the server on
+    In demo mode (no sign-in) the database must hold only synthetic data. Otherwise secrets
+    must be set, random and different; Streamlit's XSRF protection on; the server on
     127.0.0.1 unless `HOTSPOTS_ALLOW_REMOTE`; an identity provider fully configured.
     """
     settings = state.settings()
     if settings.demo_mode:
-        return []
+        return demo_mode_problems(state.records_not_synthetic_at_start())
     problems = secret_problems("HOTSPOTS_VEHICLE_KEY", settings.vehicle_key)
     problems += secret_problems("HOTSPOTS_COOKIE_SECRET", settings.cookie_secret)
     if settings.vehicle_key and settings.vehicle_key == settings.cookie_secret:
@@ -98,6 +99,19 @@ def start_problems() -> list[str]:
         except ImportError:
             problems.append("[auth] is set but Authlib is not installed: pip install Authlib")
     return problems
+
+
+def demo_mode_problems(not_synthetic: dict[str, int]) -> list[str]:
+    """Demo mode signs everyone in without a password: refuse it over real records."""
+    if not any(not_synthetic.values()):
+        return []
+    return [
+        f"demo mode signs everyone in without a password, but this database holds"
+        f" {not_synthetic['sighting']:,} sightings and {not_synthetic['young_person']:,}"
+        " young-person profiles that are not synthetic demonstration data (imported or entered"
+        " on a form); set HOTSPOTS_DEMO_MODE=0 with the two secrets to open it with sign-in,"
+        " or point HOTSPOTS_DATABASE_URL at another file for the demonstration"
+    ]
 
 
 # ---------------------------------------------------------------- the gate

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from hotspots.config import Settings, load_settings
 from hotspots.db import make_engine, migrate
 from hotspots.db.access import User, data_version, record_refusal, table_counts
-from hotspots.db.demo import is_synthetic, load_synthetic
+from hotspots.db.demo import is_synthetic, load_synthetic, records_not_synthetic
 from hotspots.gazetteer import load_gazetteer
 
 #: Session-state key of the signed-in `User` (the demo analyst in demo mode).
@@ -30,6 +30,16 @@ def engine() -> Engine:
     if current.demo_mode and table_counts(db)["sighting"] == 0:
         _seed_demo(db, current)
     return db
+
+
+@st.cache_resource
+def records_not_synthetic_at_start() -> dict[str, int]:
+    """What `records_not_synthetic` found when this process first opened the database.
+
+    Checked once a process: a file imported during a demo does not lock the running demo
+    out, but the next start refuses to open real records without sign-in.
+    """
+    return records_not_synthetic(engine())
 
 
 def _seed_demo(db: Engine, current: Settings) -> None:

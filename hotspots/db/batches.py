@@ -69,8 +69,3 @@ def undo_batch_on(
     )  # fmt: skip
     bump_data_version(connection)
 
-
-def undo_batch(engine: Engine, batch_id: int, *, username: str, role: str | None = None) -> None:
-    """Delete every row the batch added, in one transaction, with an audit entry."""
-    with engine.begin() as connection:
-        undo_batch_on(connection, batch_id, username=username, role=role)

@@ -142,3 +142,26 @@ def replace_demo(engine: Engine, *, username: str, role: str = "analyst") -> lis
         for batch_id in batch_ids:
             undo_batch_on(connection, batch_id, username=username, role=role, purpose=DEMO_PURPOSE)
     return batch_ids
+
+
+def records_not_synthetic(engine: Engine) -> dict[str, int]:
+    """Sightings and young-person profiles that are not synthetic demonstration data.
+
+    Rows of a live demo batch are synthetic; anything else (imported from a file, entered on
+    a form) may be about a real child. Demo mode signs everyone in without a password, so the
+    dashboard refuses to open such a database in demo mode (`ui.auth.start_problems`).
+    """
+    counts = {}
+    with engine.connect() as connection:
+        for table in ("sighting", "young_person"):
+            counts[table] = int(
+                connection.execute(
+                    text(
+                        f"SELECT count(*) FROM {table} t"
+                        " LEFT JOIN import_batch b ON b.id = t.batch_id"
+                        " WHERE b.id IS NULL OR b.kind <> :kind OR b.undone_at IS NOT NULL"
+                    ),
+                    {"kind": DEMO_KIND},
+                ).scalar_one()
+            )
+    return counts
