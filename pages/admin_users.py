@@ -24,6 +24,9 @@ from ui import state
 from ui.auth import ROLE_TITLES
 
 DONE_KEY = "admin_users_done"
+#: Set when an account was added: the add form starts empty on the next run.
+CLEAR_KEY = "admin_users_clear"
+ADD_KEYS = ("add_name", "add_role", "add_provider", "add_first", "add_again")
 
 
 def _done(message: str) -> None:
@@ -31,33 +34,46 @@ def _done(message: str) -> None:
     st.rerun()
 
 
-def _run(change: Callable[[], object]) -> None:
+def _run(change: Callable[[], object]) -> bool:
+    """Make the change; on a refusal say why where the form is, and draw the rest of the
+    page as usual (the other forms stay usable)."""
     try:
         change()
     except (UserError, WeakPassword) as refused:
         st.error(esc_markdown(str(refused)))
-        st.stop()
+        return False
+    return True
 
 
 def _add_form() -> None:
-    with st.form("add_user", clear_on_submit=True):
+    # A refused account keeps what was typed, to be corrected; an added one empties the form.
+    if st.session_state.pop(CLEAR_KEY, False):
+        for key in ADD_KEYS:
+            st.session_state.pop(key, None)
+    with st.form("add_user"):
         st.subheader("Add a user")
         left, right = st.columns(2)
-        name = left.text_input("Username", help="Lower-case letters, digits and . _ @ -")
-        role = right.selectbox("Role", ROLES, format_func=ROLE_TITLES.get)
-        provider = st.checkbox(
-            "Signs in through the organisation's identity provider (no password here)"
+        name = left.text_input(
+            "Username", help="Lower-case letters, digits and . _ @ -", key="add_name"
         )
-        first = left.text_input(f"Password (at least {MIN_LENGTH} characters)", type="password")
-        again = right.text_input("The same again", type="password")
+        role = right.selectbox("Role", ROLES, format_func=ROLE_TITLES.get, key="add_role")
+        provider = st.checkbox(
+            "Signs in through the organisation's identity provider (no password here)",
+            key="add_provider",
+        )
+        first = left.text_input(
+            f"Password (at least {MIN_LENGTH} characters)", type="password", key="add_first"
+        )
+        again = right.text_input("The same again", type="password", key="add_again")
         submitted = st.form_submit_button("Add user", type="primary")
     if not submitted:
         return
     if not provider and first != again:
         st.error("The two passwords differ; nothing was changed.")
         return
-    _run(lambda: add_user(state.engine(), user, name, role, None if provider else first))
-    _done(f"Added {name.strip().lower()} as {ROLE_TITLES[role]}.")
+    if _run(lambda: add_user(state.engine(), user, name, role, None if provider else first)):
+        st.session_state[CLEAR_KEY] = True
+        _done(f"Added {name.strip().lower()} as {ROLE_TITLES[role]}.")
 
 
 def _change_form(names: list[str]) -> None:
@@ -67,13 +83,15 @@ def _change_form(names: list[str]) -> None:
     with role_tab, st.form("set_role"):
         role = st.selectbox("New role", ROLES, format_func=ROLE_TITLES.get)
         st.caption("The user's open sessions end; the next sign-in shows the new role's pages.")
-        if st.form_submit_button("Change role"):
-            _run(lambda: set_role(state.engine(), user, name, role))
+        if st.form_submit_button("Change role") and _run(
+            lambda: set_role(state.engine(), user, name, role)
+        ):
             _done(f"{name} is now {ROLE_TITLES[role]}.")
     with state_tab, st.form("set_disabled"):
         disable = st.radio("Account", ["Disable", "Enable (and unlock)"], horizontal=True)
-        if st.form_submit_button("Apply"):
-            _run(lambda: set_disabled(state.engine(), user, name, disable == "Disable"))
+        if st.form_submit_button("Apply") and _run(
+            lambda: set_disabled(state.engine(), user, name, disable == "Disable")
+        ):
             _done(f"{name} is {'disabled' if disable == 'Disable' else 'enabled'}.")
     with password_tab, st.form("reset_password", clear_on_submit=True):
         first = st.text_input("New password", type="password")
@@ -82,8 +100,7 @@ def _change_form(names: list[str]) -> None:
         if st.form_submit_button("Set password"):
             if first != again:
                 st.error("The two passwords differ; nothing was changed.")
-            else:
-                _run(lambda: reset_password(state.engine(), user, name, first))
+            elif _run(lambda: reset_password(state.engine(), user, name, first)):
                 _done(f"{name} has a new password.")
 
 
