@@ -26,7 +26,11 @@ from ui.auth import ROLE_TITLES
 DONE_KEY = "admin_users_done"
 #: Set when an account was added: the add form starts empty on the next run.
 CLEAR_KEY = "admin_users_clear"
-ADD_KEYS = ("add_name", "add_role", "add_provider", "add_first", "add_again")
+#: The add form's widgets as they start. Set, not dropped: the browser keeps a value typed
+#: into a widget unless the script sets a new one.
+ADD_EMPTY = {
+    "add_name": "", "add_role": ROLES[0], "add_provider": False, "add_first": "", "add_again": "",
+}  # fmt: skip
 
 
 def _done(message: str) -> None:
@@ -48,8 +52,7 @@ def _run(change: Callable[[], object]) -> bool:
 def _add_form() -> None:
     # A refused account keeps what was typed, to be corrected; an added one empties the form.
     if st.session_state.pop(CLEAR_KEY, False):
-        for key in ADD_KEYS:
-            st.session_state.pop(key, None)
+        st.session_state.update(ADD_EMPTY)
     with st.form("add_user"):
         st.subheader("Add a user")
         left, right = st.columns(2)
