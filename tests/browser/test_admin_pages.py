@@ -26,6 +26,8 @@ ST_EXCEPTION = '[data-testid="stException"]'
 GRID_ROWS = '[data-testid="stDataFrame"] table[role="grid"] tbody tr'
 SLOW_MS = 120_000
 TALL = {"width": 1400, "height": 1800}
+REASON = "Reason (kept in the audit log)"
+CONFIRM = "To erase, type the pseudonym or reference shown above"
 NEW_ACCOUNT = "new.licensing-officer"
 NEW_PASSWORD = "a long enough passphrase 77"
 
@@ -320,29 +322,31 @@ def test_retention_review_keep_and_erase(
     # keep the first until the default new review date, with the reason
     first = rows[0][1]
     _selected(page, "Record", f"Sighting: {first} (review ")
-    page.get_by_label("Reason (kept in the audit log)").fill("linked to open investigation OP-1234")
+    page.get_by_label(REASON).fill("linked to open investigation OP-1234")
     page.get_by_role("button", name="Apply").click()
     page.get_by_text(re.compile(f"^{first} kept; next review ")).wait_for(timeout=SLOW_MS)
     _wait_metric(page, "Due for review", due - 1)
     rows = _rows(page, lambda rows: bool(rows) and rows[0][1] != first)
     assert first not in {row[1] for row in rows}
+    expect(page.get_by_label(REASON)).to_have_value("")  # the next record's reason is its own
 
     # erase the next: refused until its reference is typed, then gone
     second = rows[0][1]
     _selected(page, "Record", f"Sighting: {second} (review ")
     page.get_by_role("radiogroup", name="Decision").get_by_text("Erase", exact=True).click()
-    page.get_by_label("Reason (kept in the audit log)").fill("no longer needed for policing")
-    page.get_by_label("To erase, type the pseudonym or reference shown above").fill("SYN-S-")
+    page.get_by_label(REASON).fill("no longer needed for policing")
+    page.get_by_label(CONFIRM).fill("SYN-S-")
     page.get_by_role("button", name="Apply").click()
     page.get_by_text(f"type {second} to confirm the erasure", exact=True).wait_for(timeout=SLOW_MS)
     _wait_metric(page, "Due for review", due - 1)
-    page.get_by_label("To erase, type the pseudonym or reference shown above").fill(second)
+    page.get_by_label(CONFIRM).fill(second)
     page.get_by_role("button", name="Apply").click()
     page.get_by_text(
         f"{second} erased: 0 profile(s), 1 sighting(s), 0 link(s), 0 screening(s).", exact=True
     ).wait_for(timeout=SLOW_MS)
     _wait_metric(page, "Due for review", due - 2)
     _rows(page, lambda rows: bool(rows) and second not in {row[1] for row in rows})
+    expect(page.get_by_label(CONFIRM)).to_have_value("")
     _screenshot(page, save_screenshot, "admin_retention")
     _no_exception(page)
     page_log.assert_clean()
