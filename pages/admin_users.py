@@ -26,6 +26,8 @@ from ui.auth import ROLE_TITLES
 DONE_KEY = "admin_users_done"
 #: Set when an account was added: the add form starts empty on the next run.
 CLEAR_KEY = "admin_users_clear"
+#: Dates as British readers write them, short enough for every column to fit the page.
+WHEN = "DD/MM/YYYY HH:mm"
 #: The add form's widgets as they start. Set, not dropped: the browser keeps a value typed
 #: into a widget unless the script sets a new one.
 ADD_EMPTY = {
@@ -53,8 +55,8 @@ def _add_form() -> None:
     # A refused account keeps what was typed, to be corrected; an added one empties the form.
     if st.session_state.pop(CLEAR_KEY, False):
         st.session_state.update(ADD_EMPTY)
+    st.subheader("Add a user")  # outside the form, level with "Change a user"
     with st.form("add_user"):
-        st.subheader("Add a user")
         left, right = st.columns(2)
         name = left.text_input(
             "Username", help="Lower-case letters, digits and . _ @ -", key="add_name"
@@ -118,11 +120,18 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
+        "username": "Username",
+        "role": "Role",
         "disabled": st.column_config.CheckboxColumn("Disabled"),
+        "sign_in": "Signs in with",
         "locked_until": st.column_config.DatetimeColumn("Locked until (UTC)", format="HH:mm"),
-        "last_sign_in_at": st.column_config.DatetimeColumn("Last sign-in (UTC)"),
-        "password_changed_at": st.column_config.DatetimeColumn("Password changed (UTC)"),
-        "created_at": st.column_config.DatetimeColumn("Added (UTC)"),
+        "failed_attempts": "Failed sign-ins",
+        "last_sign_in_at": st.column_config.DatetimeColumn("Last sign-in (UTC)", format=WHEN),
+        "password_changed_at": st.column_config.DatetimeColumn(
+            "Password changed (UTC)", format=WHEN
+        ),
+        "created_at": st.column_config.DatetimeColumn("Added (UTC)", format=WHEN),
+        "open_sessions": "Open sessions",
     },
 )
 left, right = st.columns(2)
@@ -130,6 +139,6 @@ with left:
     _add_form()
 with right:
     if users.empty:
-        st.info("No users yet: add the first above, or with `python -m hotspots users add`.")
+        st.info("No users yet: add the first here, or with `python -m hotspots users add`.")
     else:
         _change_form(users["username"].tolist())
