@@ -76,6 +76,9 @@ if review is None:
     st.stop()
 
 filters, entries = review
+if entries.empty:
+    st.info("No entries match these filters: widen the period, or clear a filter.")
+    st.stop()
 columns = st.columns(4)
 columns[0].metric("Entries", f"{len(entries):,}")
 columns[1].metric("Users", f"{entries['username'].nunique():,}")
@@ -91,10 +94,10 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
-        "id": "Entry",
+        "id": st.column_config.NumberColumn("Entry", width="small"),
         "at": st.column_config.DatetimeColumn("When (UTC)", format="DD/MM/YYYY HH:mm:ss"),
         "username": "User",
-        "role": "Role",
+        "role": st.column_config.TextColumn("Role", width="small"),
         "action": "Action",
         "target": "What was touched",
         "purpose": "Purpose given",

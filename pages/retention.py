@@ -23,6 +23,11 @@ from ui import state
 
 DUE_KEY = "retention_due"
 DONE_KEY = "retention_done"
+#: Set after a record was kept or erased: the next record starts with an empty form, so a
+#: reason given for one record is never carried to the next by a second click on Apply.
+CLEAR_KEY = "retention_clear"
+DECISIONS = ("Keep until a new review date", "Erase")
+REVIEW_EMPTY = {"review_decision": DECISIONS[0], "review_reason": "", "review_confirm": ""}
 KIND_LABELS = {YOUNG_PERSON: "Young person (with their sightings)", SIGHTING: "Sighting"}
 
 
@@ -57,9 +62,11 @@ def _act(row: pd.Series, keep: bool, until: date, reason: str, confirm: str) -> 
 
 def _review_form(due: pd.DataFrame) -> None:
     st.subheader("Review one record")
+    if st.session_state.pop(CLEAR_KEY, False):
+        st.session_state.update(REVIEW_EMPTY)  # set, not dropped: the browser keeps typed text
     with st.form("review"):
         index = st.selectbox("Record", list(due.index), format_func=lambda i: _label(due.loc[i]))
-        decision = st.radio("Decision", ["Keep until a new review date", "Erase"], horizontal=True)
+        decision = st.radio("Decision", DECISIONS, horizontal=True, key="review_decision")
         years = state.settings().review_years
         until = st.date_input(
             "Next review (when kept)",
@@ -70,17 +77,21 @@ def _review_form(due: pd.DataFrame) -> None:
         reason = st.text_input(
             "Reason (kept in the audit log)",
             placeholder="e.g. linked to open investigation OP-1234; no longer needed",
+            key="review_reason",
         )
-        confirm = st.text_input("To erase, type the pseudonym or reference shown above")
+        confirm = st.text_input(
+            "To erase, type the pseudonym or reference shown above", key="review_confirm"
+        )
         submitted = st.form_submit_button("Apply", type="primary")
     if not submitted:
         return
     try:
-        message = _act(due.loc[index], decision.startswith("Keep"), until, reason, confirm)
+        message = _act(due.loc[index], decision == DECISIONS[0], until, reason, confirm)
     except (ValueError, InvalidAuditEntry, RecordNotFound) as problem:
         st.error(esc_markdown(str(problem)))
         return
     st.session_state[DONE_KEY] = message
+    st.session_state[CLEAR_KEY] = True
     st.session_state.pop(DUE_KEY, None)
     st.rerun()
 
