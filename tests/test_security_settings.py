@@ -116,6 +116,8 @@ def test_bad_auth_section_refused(changes: dict, fragment: str) -> None:
         ({"server.address": "10.0.0.5"}, False, ["server.address is '10.0.0.5'"]),
         ({"server.address": ALL_INTERFACES}, True, []),
         ({"server.enableXsrfProtection": "false"}, True, ["enableXsrfProtection is off"]),
+        ({"client.disableDataExport": False}, False, ["disableDataExport is off"]),
+        ({"client.disableDataExport": True}, False, []),
     ],
 )
 def test_server_options(options: dict, allow_remote: bool, fragments: list[str]) -> None:
@@ -123,3 +125,18 @@ def test_server_options(options: dict, allow_remote: bool, fragments: list[str])
     assert len(problems) == len(fragments)
     for problem, fragment in zip(problems, fragments, strict=True):
         assert fragment in problem
+
+
+def test_the_shipped_config_keeps_tables_from_exporting_around_the_audit_log() -> None:
+    """`.streamlit/config.toml` itself: no CSV download or copy of st.dataframe tables."""
+    import tomllib
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+    shipped = tomllib.loads(config.read_text())
+    options = {
+        "server.enableXsrfProtection": shipped["server"]["enableXsrfProtection"],
+        "server.address": shipped["server"]["address"],
+        "client.disableDataExport": shipped["client"]["disableDataExport"],
+    }
+    assert server_option_problems(options) == []

@@ -89,6 +89,7 @@ def start_problems() -> list[str]:
     options = {
         "server.enableXsrfProtection": st.get_option("server.enableXsrfProtection"),
         "server.address": st.get_option("server.address"),
+        "client.disableDataExport": st.get_option("client.disableDataExport"),
     }
     problems += server_option_problems(options, allow_remote=settings.allow_remote)
     auth = auth_section()

@@ -142,8 +142,9 @@ def _https_or_local(url: str) -> bool:
 def server_option_problems(options: Mapping[str, object], allow_remote: bool = False) -> list[str]:
     """Unsafe Streamlit server options (`server.*` keys as in `.streamlit/config.toml`).
 
-    XSRF protection must stay on; the server binds to 127.0.0.1 unless `allow_remote`
-    (a deployment behind a reverse proxy that terminates TLS).
+    XSRF protection must stay on; tables must not offer their own CSV download or copy (every
+    export goes through an audited download button); the server binds to 127.0.0.1 unless
+    `allow_remote` (a deployment behind a reverse proxy that terminates TLS).
 
     >>> server_option_problems({"server.enableXsrfProtection": True, "server.address": "0.0.0.0"})
     ["server.address is '0.0.0.0'; bind to 127.0.0.1, or allow remote access deliberately"]
@@ -151,6 +152,11 @@ def server_option_problems(options: Mapping[str, object], allow_remote: bool = F
     problems = []
     if options.get("server.enableXsrfProtection", True) is not True:
         problems.append("server.enableXsrfProtection is off; it must stay true")
+    if options.get("client.disableDataExport", True) is not True:
+        problems.append(
+            "client.disableDataExport is off; tables would offer a CSV download that bypasses"
+            " the audit log (DPA 2018 s.62 disclosure); set it to true"
+        )
     address = str(options.get("server.address") or "127.0.0.1")
     if not allow_remote and address not in {"127.0.0.1", "localhost", "::1"}:
         problems.append(

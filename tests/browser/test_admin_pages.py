@@ -316,6 +316,12 @@ def test_retention_review_keep_and_erase(
     assert all(re.fullmatch(r"2029-1[12]-\d\d", row[3]) for row in rows), rows
     assert page.get_by_role("heading", name="Review one record").count() == 1
     _no_exception(page)
+    # the table's own toolbar offers no CSV download (client.disableDataExport): an export
+    # there would leave no disclosure in the audit log
+    page.locator('[data-testid="stDataFrame"]').first.hover()
+    page.locator('[data-testid="stElementToolbar"]').first.wait_for(timeout=SLOW_MS)
+    page.wait_for_timeout(500)
+    assert page.get_by_role("button", name=re.compile("download", re.I)).count() == 0
 
     # keep the first until the default new review date, with the reason
     first = rows[0][1]
