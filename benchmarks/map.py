@@ -132,20 +132,42 @@ def _block(blocked: list[str], route: object) -> None:
     route.abort("blockedbyclient")
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """One draw of a map page in a fresh browser context."""
+
+    seconds: float
+    svg_paths: int
+    markers: int
+    external: int
+
+
+def draw_once(url: str, browser: object) -> Drawing:
+    """Open `url` in a fresh context (requests leaving 127.0.0.1 blocked and counted) and
+    time it from navigation start to the probe saying Leaflet's layers are painted."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    blocked: list[str] = []
+    context.route(lambda u: not is_local(u), functools.partial(_block, blocked))
+    page = context.new_page()
+    page.goto(url, wait_until="commit", timeout=DRAW_TIMEOUT_MS)
+    page.wait_for_function("() => window.__hotspotsDrawn", timeout=DRAW_TIMEOUT_MS)
+    drawing = Drawing(
+        seconds=page.evaluate("() => window.__hotspotsDrawn") / 1000,
+        svg_paths=page.locator(".leaflet-overlay-pane path").count(),
+        markers=page.locator(".leaflet-marker-pane > *").count(),
+        external=len(blocked),
+    )
+    context.close()
+    return drawing
+
+
 def draw(figures: Figures, url: str, browser: object) -> None:
     """Open the map `DRAW_RUNS` times in fresh contexts; record seconds until drawn."""
     for _ in range(DRAW_RUNS):
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        blocked: list[str] = []
-        context.route(lambda u: not is_local(u), functools.partial(_block, blocked))
-        page = context.new_page()
-        page.goto(url, wait_until="commit", timeout=DRAW_TIMEOUT_MS)
-        page.wait_for_function("() => window.__hotspotsDrawn", timeout=DRAW_TIMEOUT_MS)
-        figures.draw_s.append(page.evaluate("() => window.__hotspotsDrawn") / 1000)
-        figures.svg_paths = page.locator(".leaflet-overlay-pane path").count()
-        figures.markers = page.locator(".leaflet-marker-pane > *").count()
-        figures.external = len(blocked)
-        context.close()
+        drawing = draw_once(url, browser)
+        figures.draw_s.append(drawing.seconds)
+        figures.svg_paths, figures.markers = drawing.svg_paths, drawing.markers
+        figures.external = drawing.external
 
 
 def report(rows: list[Figures]) -> None:

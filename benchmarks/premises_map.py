@@ -26,7 +26,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.map import DRAW_RUNS, DRAW_TIMEOUT_MS, DRAWN_PROBE, serve  # noqa: E402
+from benchmarks.map import DRAW_RUNS, DRAWN_PROBE, draw_once, serve  # noqa: E402
 from hotspots.db import make_engine, migrate  # noqa: E402
 from hotspots.db.access import User  # noqa: E402
 from hotspots.db.demo import load_synthetic  # noqa: E402
@@ -35,7 +35,7 @@ from hotspots.gazetteer import load_gazetteer  # noqa: E402
 from hotspots.maps import use_local_assets  # noqa: E402
 from hotspots.maps.premises_check import premises_check_map  # noqa: E402
 from hotspots.synth import generate  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, is_local  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 DEFAULT_SIZES = (20_000, 100_000)
 LICENSING = User("benchmark", "licensing")
@@ -88,21 +88,11 @@ def build(size: int, workdir: Path, seed: int) -> tuple[Figures, Path]:
 
 
 def draw(figures: Figures, url: str, browser: object) -> None:
+    """Open the map `DRAW_RUNS` times in fresh contexts; record seconds until drawn."""
     for _ in range(DRAW_RUNS):
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        blocked: list[str] = []
-
-        def block(route: object, blocked: list[str] = blocked) -> None:
-            blocked.append(route.request.url)
-            route.abort("blockedbyclient")
-
-        context.route(lambda u: not is_local(u), block)
-        page = context.new_page()
-        page.goto(url, wait_until="commit", timeout=DRAW_TIMEOUT_MS)
-        page.wait_for_function("() => window.__hotspotsDrawn", timeout=DRAW_TIMEOUT_MS)
-        figures.draw_s.append(page.evaluate("() => window.__hotspotsDrawn") / 1000)
-        figures.external = len(blocked)
-        context.close()
+        drawing = draw_once(url, browser)
+        figures.draw_s.append(drawing.seconds)
+        figures.external = drawing.external
 
 
 def report(rows: list[Figures]) -> None:
