@@ -9,13 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from hotspots.db.access import User
+from tests.apptest import pages_on_database, run_page
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PAGES = REPO_ROOT / "pages"
 
 
 @pytest.fixture(scope="module")
@@ -23,22 +22,14 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory):
     """A demo database the pages seed on first use; Streamlit's caches cleared around it."""
     patch = pytest.MonkeyPatch()
     database = tmp_path_factory.mktemp("page-roles") / "hotspots.sqlite"
-    patch.setenv("HOTSPOTS_DATABASE_URL", f"sqlite:///{database}")
-    patch.setenv("HOTSPOTS_DEMO_MODE", "1")
-    patch.setenv("HOTSPOTS_DEMO_SIGHTINGS", "2000")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield database
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with pages_on_database(patch, f"sqlite:///{database}", demo=True, demo_sightings=2000):
+        yield database
     patch.undo()
 
 
 def run(page: str, role: str) -> AppTest:
     """The page on its own, as when its URL is typed by hand (no navigation around it)."""
-    app = AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=180)
-    app.session_state["user"] = User(f"{role}-user", role, "test")
-    return app.run()
+    return run_page(page, User(f"{role}-user", role, "test"), timeout=180)
 
 
 def run_in_app(page: str, role: str) -> AppTest:

@@ -12,12 +12,12 @@ import json
 
 import pandas as pd
 import pytest
-import streamlit as st
 from sqlalchemy import text
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from hotspots.db import make_engine
+from tests.apptest import pages_on_database
 from tests.test_maps_page_roles import metrics, run, run_in_app
 
 SMALL = {"1", "2", "3", "4"}
@@ -30,14 +30,8 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory):
     counts); Streamlit's caches cleared around it."""
     patch = pytest.MonkeyPatch()
     database = tmp_path_factory.mktemp("premises-trends") / "hotspots.sqlite"
-    patch.setenv("HOTSPOTS_DATABASE_URL", f"sqlite:///{database}")
-    patch.setenv("HOTSPOTS_DEMO_MODE", "1")
-    patch.setenv("HOTSPOTS_DEMO_SIGHTINGS", "2000")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield database
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with pages_on_database(patch, f"sqlite:///{database}", demo=True, demo_sightings=2000):
+        yield database
     patch.undo()
 
 

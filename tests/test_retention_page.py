@@ -10,15 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from hotspots.db import make_engine, migrate
 from hotspots.db.access import User
 from hotspots.db.audit import read_audit
+from tests.apptest import pages_on_database, run_page, shown
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "retention.py")
 ADMIN = User("ada", "admin", "")
 #: Three sightings linked to nobody, seen in 2018: due for review since 2024.
 SIGHTINGS = {"S-1": "2018-01-01", "S-2": "2018-02-01", "S-3": "2018-03-01"}
@@ -28,8 +27,6 @@ SIGHTINGS = {"S-1": "2018-01-01", "S-2": "2018-02-01", "S-3": "2018-03-01"}
 def retention_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Demo mode off, a database with three sightings due for review; caches cleared."""
     url = f"sqlite:///{tmp_path / 'retention.sqlite'}"
-    monkeypatch.setenv("HOTSPOTS_DATABASE_URL", url)
-    monkeypatch.setenv("HOTSPOTS_DEMO_MODE", "0")
     engine = make_engine(url)
     migrate(engine)
     with engine.begin() as connection:
@@ -42,23 +39,13 @@ def retention_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
                 ),
                 {"ref": ref, "seen": seen + " 21:00:00"},
             )
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield engine
+    with pages_on_database(monkeypatch, url, demo=False):
+        yield engine
     engine.dispose()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def shown(element: object) -> str:
-    """The text as the reader sees it (Markdown escapes removed)."""
-    return element.value.replace("\\", "")
 
 
 def _page() -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=60)
-    app.session_state["user"] = ADMIN
-    return app.run()
+    return run_page("retention", ADMIN)
 
 
 def _due(app: AppTest) -> int:

@@ -9,14 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from hotspots.db import make_engine, migrate
 from hotspots.db.access import User
 from hotspots.db.users import add_user, list_users
+from tests.apptest import pages_on_database, run_page, shown
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "admin_users.py")
 ADMIN = User("ada", "admin", "")
 PASSWORD = "correct horse battery staple"
 
@@ -25,28 +24,16 @@ PASSWORD = "correct horse battery staple"
 def users_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Demo mode off, an empty database with one administrator; caches cleared."""
     url = f"sqlite:///{tmp_path / 'users.sqlite'}"
-    monkeypatch.setenv("HOTSPOTS_DATABASE_URL", url)
-    monkeypatch.setenv("HOTSPOTS_DEMO_MODE", "0")
     engine = make_engine(url)
     migrate(engine)
     add_user(engine, User("cli", "admin"), ADMIN.username, "admin", PASSWORD)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield engine
+    with pages_on_database(monkeypatch, url, demo=False):
+        yield engine
     engine.dispose()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def shown(element: object) -> str:
-    """The text as the reader sees it (Markdown escapes removed)."""
-    return element.value.replace("\\", "")
 
 
 def _page() -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=60)
-    app.session_state["user"] = ADMIN
-    return app.run()
+    return run_page("admin_users", ADMIN)
 
 
 def _add(app: AppTest, name: str, password: str, role: str = "licensing") -> AppTest:
