@@ -479,3 +479,37 @@ def open_page_fixture() -> Callable[[object, str], None]:
 @pytest.fixture(name="wait_for_map")
 def wait_for_map_fixture() -> Callable[..., object]:
     return wait_for_map
+
+
+def wait_for_rerun(page: object, timeout_ms: int = MAP_TIMEOUT_MS) -> None:
+    """Wait until Streamlit has finished running the script again."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=timeout_ms)
+
+
+def pick_option(
+    page: object, box: object, option: str, *, typed: str = "", close: bool = False
+) -> None:
+    """Choose `option` in a selectbox or multiselect as a user does: click `box` (the
+    widget's input), type the start of the option (`typed`), pick it; `close` presses Escape
+    after (a multiselect's menu stays open). A box that a rerun redraws under the click
+    loses the focus and closes its menu; then the user (and this) clicks again."""
+    from playwright.sync_api import TimeoutError as NotYet
+
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):
+        wait_for_rerun(page)
+        box.click()
+        if typed:
+            page.keyboard.type(typed)
+        try:
+            choice.wait_for(timeout=10_000)
+            break
+        except NotYet:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+    choice.click()
+    if close:
+        page.keyboard.press("Escape")
+    wait_for_rerun(page)

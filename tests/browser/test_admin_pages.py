@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import pick_option, wait_for_rerun
+
 pytestmark = pytest.mark.browser
 
 ST_EXCEPTION = '[data-testid="stException"]'
@@ -40,16 +42,10 @@ def _no_exception(page) -> None:
     assert exceptions.count() == 0, exceptions.first.inner_text()
 
 
-def _rerun_done(page) -> None:
-    """Wait until Streamlit has finished running the script again."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=SLOW_MS)
-
-
 def _open(page, open_page, title: str) -> None:
     open_page(page, title)
     page.get_by_role("heading", name=title, exact=True).wait_for(timeout=SLOW_MS)
-    _rerun_done(page)
+    wait_for_rerun(page)
 
 
 def _grid(page, index: int = 0) -> list[list[str]]:
@@ -109,25 +105,9 @@ def _choose(page, label: str, option: str) -> None:
 
 
 def _pick(page, label: str, option: str) -> None:
-    """Choose in a selectbox outside a form, as a user does: click, type, pick. A box that
-    a rerun redraws under the click loses the focus; then the user (and this) clicks again."""
-    from playwright.sync_api import TimeoutError as NotYet
-
+    """Choose in a selectbox outside a form, as a user does: click, type, pick."""
     box = page.get_by_role("combobox", name=label, exact=True)
-    choice = page.get_by_role("option", name=option, exact=True)
-    for attempt in range(3):
-        _rerun_done(page)
-        box.click()
-        page.keyboard.type(option[:6])
-        try:
-            choice.wait_for(timeout=10_000)
-            break
-        except NotYet:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
-    choice.click()
-    _rerun_done(page)
+    pick_option(page, box, option, typed=option[:6])
 
 
 def _selected(page, label: str, start: str) -> None:
@@ -196,7 +176,7 @@ def test_users_add_disable_and_change_role(
     page.get_by_text(
         f"Added {NEW_ACCOUNT} as Licensing and community safety.", exact=True
     ).wait_for(timeout=SLOW_MS)
-    _rerun_done(page)
+    wait_for_rerun(page)
     _wait_for_row(page, NEW_ACCOUNT, "licensing", "false", "password")
     assert page.get_by_label("Username", exact=True).input_value() == ""  # cleared for the next
 
@@ -206,7 +186,7 @@ def test_users_add_disable_and_change_role(
     page.get_by_role("radiogroup", name="Account").get_by_text("Disable", exact=True).click()
     page.get_by_role("button", name="Apply").click()
     page.get_by_text(f"{NEW_ACCOUNT} is disabled.", exact=True).wait_for(timeout=SLOW_MS)
-    _rerun_done(page)
+    wait_for_rerun(page)
     _wait_for_row(page, NEW_ACCOUNT, "licensing", "true")
 
     # give it another role
@@ -217,7 +197,7 @@ def test_users_add_disable_and_change_role(
     page.get_by_text(f"{NEW_ACCOUNT} is now Safeguarding board.", exact=True).wait_for(
         timeout=SLOW_MS
     )
-    _rerun_done(page)
+    wait_for_rerun(page)
     _wait_for_row(page, NEW_ACCOUNT, "lscb", "true")
     others = {row[0]: row[2] for row in _grid(page) if row[0] != NEW_ACCOUNT}
     assert others == dict.fromkeys(accounts, "false")  # nobody else touched
@@ -231,7 +211,7 @@ def test_users_add_disable_and_change_role(
 
 def _show_entries(page) -> None:
     page.get_by_role("button", name="Show entries").click()
-    _rerun_done(page)
+    wait_for_rerun(page)
     page.locator(GRID_ROWS).first.wait_for(state="attached", timeout=SLOW_MS)
 
 
@@ -308,7 +288,7 @@ def test_retention_review_keep_and_erase(
     # the first sightings of November 2023 are due in November 2029
     _set_date(page, "Due on or before", "31122029")
     page.get_by_role("button", name="Show records due").click()
-    _rerun_done(page)
+    wait_for_rerun(page)
     due = _metric(page, "Due for review")
     assert due > 2
     rows = _rows(page)

@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import pick_option, wait_for_rerun
+
 pytestmark = pytest.mark.browser
 
 ST_EXCEPTION = '[data-testid="stException"]'
@@ -66,37 +68,12 @@ def _sightings_metric(page) -> int:
     return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
 
 
-def _rerun_done(page) -> None:
-    """Wait until Streamlit has finished running the script again."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=SLOW_MS)
-
-
 def _pick(page, widget: str, label: str, option: str) -> None:
-    """Choose in a Streamlit selectbox or multiselect as a user does: click, type, pick.
-
-    A box redrawn by a rerun still under way loses the focus; then the user (and this
-    helper) simply clicks again.
-    """
-    from playwright.sync_api import TimeoutError as NotYet
-
+    """Choose in a Streamlit selectbox or multiselect as a user does: click, type, pick."""
     box = page.locator(f'[data-testid="{widget}"]').filter(has_text=label).first
-    choice = page.get_by_role("option", name=option, exact=True)
-    for attempt in range(3):
-        _rerun_done(page)
-        box.locator("input").click()
-        page.keyboard.type(option[:4])
-        try:
-            choice.wait_for(timeout=10_000)
-            break
-        except NotYet:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
-    choice.click()
-    if widget == "stMultiSelect":  # its menu stays open for more; a selectbox's closes
-        page.keyboard.press("Escape")
-    _rerun_done(page)
+    pick_option(
+        page, box.locator("input"), option, typed=option[:4], close=widget == "stMultiSelect"
+    )
 
 
 def test_intelligence_form_click_the_map_submit_and_find_it_on_the_hotspot_map(
@@ -108,7 +85,7 @@ def test_intelligence_form_click_the_map_submit_and_find_it_on_the_hotspot_map(
 
     open_page(page, "Submit intelligence")
     page.get_by_role("heading", name="Submit intelligence", exact=True).wait_for(timeout=SLOW_MS)
-    _rerun_done(page)
+    wait_for_rerun(page)
     frame = wait_for_map(page)
 
     # where: a click on the map fills latitude and longitude
@@ -131,7 +108,7 @@ def test_intelligence_form_click_the_map_submit_and_find_it_on_the_hotspot_map(
     when.get_by_role("spinbutton").first.click()
     page.keyboard.type("151020262130")
     page.keyboard.press("Escape")
-    _rerun_done(page)
+    wait_for_rerun(page)
 
     # what was seen; the plate becomes a token at once and leaves the box
     _pick(page, "stMultiSelect", "Indicators", "Seen in risky areas")
@@ -142,7 +119,7 @@ def test_intelligence_form_click_the_map_submit_and_find_it_on_the_hotspot_map(
     plate.fill("AB12 CDE")
     plate.press("Enter")
     page.get_by_text(re.compile(r"^Vehicle token: [0-9a-f]{16}$")).wait_for(timeout=SLOW_MS)
-    _rerun_done(page)
+    wait_for_rerun(page)
     assert plate.input_value() == ""
 
     # source and grading: the grading summary updates as each part is chosen

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from hotspots.domain import GROOMING_MODELS
+from tests.browser.conftest import pick_option
 
 pytestmark = pytest.mark.browser
 
@@ -42,28 +42,9 @@ def metric(page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-def choose_in_multiselect(page, label: str, option: str, attempts: int = 4) -> None:
-    """Open the multiselect and pick `option`; open it again if a rerun redrew the widget
-    under the click and closed its list (seen on a busy machine)."""
+def choose_in_multiselect(page, label: str, option: str) -> None:
     widget = page.locator('[data-testid="stMultiSelect"]').filter(has_text=label)
-    choice = page.get_by_role("option", name=option, exact=True)
-    for attempt in range(attempts):
-        wait_for_rerun(page)
-        widget.locator("input").click()
-        try:
-            choice.click(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            if attempt == attempts - 1:
-                raise
-    page.keyboard.press("Escape")
-
-
-def wait_for_rerun(page) -> None:
-    """Wait until Streamlit has finished running the script again."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=60_000)
+    pick_option(page, widget.locator("input"), option, close=True)
 
 
 @pytest.fixture

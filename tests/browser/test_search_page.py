@@ -16,6 +16,8 @@ from datetime import datetime
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import wait_for_rerun
+
 pytestmark = pytest.mark.browser
 
 ST_EXCEPTION = '[data-testid="stException"]'
@@ -35,17 +37,12 @@ def _no_exception(page) -> None:
     assert exceptions.count() == 0, exceptions.first.inner_text()
 
 
-def _rerun_done(page) -> None:
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=SLOW_MS)
-
-
 def _search(page, words: str = "", pseudonym: str = "", limit: int = 100) -> None:
     page.get_by_label(WORDS).fill(words)
     page.get_by_label(PSEUDONYM).fill(pseudonym)
     page.get_by_label("At most").fill(str(limit))
     page.get_by_role("button", name="Search", exact=True).click()
-    _rerun_done(page)
+    wait_for_rerun(page)
 
 
 #: The stated count and the table's header and rows, read in one go.

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.browser.conftest import wait_for_rerun
+
 pytestmark = pytest.mark.browser
 
 ST_EXCEPTION = '[data-testid="stException"]'
@@ -24,11 +26,6 @@ def headline(page) -> tuple[str, str]:
     box = page.locator('[data-testid="stMetric"]').first
     label = box.locator('[data-testid="stMetricLabel"]').inner_text()
     return label, box.locator('[data-testid="stMetricValue"]').inner_text()
-
-
-def wait_for_rerun(page) -> None:
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=60_000)
 
 
 def choose(page, label: str, option: str) -> None:
