@@ -149,37 +149,37 @@ def _read(connection: Connection, filters: AuditFilter) -> pd.DataFrame:
     return rows
 
 
+def _read_logged(
+    engine: Engine, user: User, filters: AuditFilter | None, action: str, target: str
+) -> pd.DataFrame:
+    """Entries matching `filters`, read for `user` (who needs `VIEW_AUDIT`) and logged as
+    `action` on `target` in the same transaction as the read."""
+    require(user.role, Capability.VIEW_AUDIT)
+    filters = filters or AuditFilter()
+    with engine.begin() as connection:
+        rows = _read(connection, filters)
+        write_audit(
+            connection, username=user.username, role=user.role, action=action,
+            target=target, detail=filters.describe() | {"rows": len(rows)},
+            purpose=user.purpose or None,
+        )  # fmt: skip
+    return rows
+
+
 def audit_entries(engine: Engine, user: User, filters: AuditFilter | None = None) -> pd.DataFrame:
     """Entries matching `filters`, newest first (`AUDIT_COLUMNS`). Needs `VIEW_AUDIT`.
 
     The review is itself recorded (a consultation of `audit_log`, with the filters), in the
     same transaction as the read.
     """
-    require(user.role, Capability.VIEW_AUDIT)
-    filters = filters or AuditFilter()
-    with engine.begin() as connection:
-        rows = _read(connection, filters)
-        write_audit(
-            connection, username=user.username, role=user.role, action=CONSULTATION,
-            target="audit_log", detail=filters.describe() | {"rows": len(rows)},
-            purpose=user.purpose or None,
-        )  # fmt: skip
-    return rows
+    return _read_logged(engine, user, filters, CONSULTATION, "audit_log")
 
 
 def export_audit(engine: Engine, user: User, filters: AuditFilter | None = None) -> bytes:
     """The entries matching `filters` as CSV (UTF-8 with a byte-order mark), audited as a
     disclosure. Needs `VIEW_AUDIT`. Cells that a spreadsheet would run as formulas are
     defused: usernames typed at a failed sign-in are a stranger's text."""
-    require(user.role, Capability.VIEW_AUDIT)
-    filters = filters or AuditFilter()
-    with engine.begin() as connection:
-        rows = _read(connection, filters)
-        write_audit(
-            connection, username=user.username, role=user.role, action=DISCLOSURE,
-            target="export:audit_log.csv", detail=filters.describe() | {"rows": len(rows)},
-            purpose=user.purpose or None,
-        )  # fmt: skip
+    rows = _read_logged(engine, user, filters, DISCLOSURE, "export:audit_log.csv")
     buffer = io.StringIO()
     buffer.write("# OFFICIAL-SENSITIVE. Audit log extract (Data Protection Act 2018 s.62)\n")
     rows["at"] = rows["at"].dt.strftime("%Y-%m-%d %H:%M:%S")
