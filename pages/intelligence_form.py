@@ -7,9 +7,7 @@ from datetime import timedelta
 import streamlit as st
 from streamlit_folium import st_folium
 
-from hotspots.db.access import premises as premises_register
 from hotspots.db.intelligence import record_download, submit_sighting
-from hotspots.db.screenings import known_pseudonyms
 from hotspots.domain import (
     AGENCIES,
     GROOMING_MODELS,
@@ -184,7 +182,7 @@ def _where(slots: dict) -> tuple[float | None, float | None, str | None, str]:
         key=_k("where"),
         on_change=_on_where_change,
     )
-    register = premises_register(state.engine(), state.current_user())
+    register = state.premises_register()
     register = register.assign(lon=register.geometry.x, lat=register.geometry.y)
     lon = lat = premises_ref = None
     place = ""
@@ -266,7 +264,7 @@ def _what(slots: dict) -> None:
         left.caption(f"Vehicle token: {token}")
         right.button("Remove the vehicle", on_click=_remove_vehicle, key=_k("no_vehicle"))
     slots["vehicle"] = st.container()
-    known = known_pseudonyms(state.engine(), state.current_user())
+    known = state.known_pseudonyms()
     new_people = st.session_state.get(_k("new_people"), [])
     st.multiselect(
         "Young people seen (pseudonyms)",

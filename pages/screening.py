@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hotspots.db.screenings import known_pseudonyms, risk_history, save_screening
+from hotspots.db.screenings import risk_history, save_screening
 from hotspots.domain import AGENCIES, GROOMING_MODELS
 from hotspots.screening import (
     AGE_BAND_CODES,
@@ -38,7 +38,7 @@ def _problem(field: str) -> None:
 
 
 def _pseudonym(agency: str) -> str:
-    existing = known_pseudonyms(state.engine(), state.current_user())
+    existing = state.known_pseudonyms()
     choice = st.selectbox("Young person", [NEW, *existing], key="scr_person")
     if choice != NEW:
         return choice
@@ -172,7 +172,7 @@ buttons[2].download_button(
 
 if (
     pseudonym
-    and pseudonym in known_pseudonyms(state.engine(), state.current_user())
+    and pseudonym in state.known_pseudonyms()
     and st.button(f"Show risk over time for {pseudonym}")
 ):
     history = risk_history(state.engine(), state.current_user(), pseudonym)

@@ -110,3 +110,31 @@ def guard_page(key: str) -> None:
             record_refusal(engine(), user, f"page:{key}", str(refusal))
         st.error(str(refusal))
         st.stop()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _pseudonyms(version_: int, username: str, role: str) -> list[str]:
+    from hotspots.db.screenings import known_pseudonyms
+
+    return known_pseudonyms(engine(), User(username, role))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _premises_register(version_: int, username: str, role: str):
+    from hotspots.db.access import premises
+
+    return premises(engine(), User(username, role))
+
+
+def known_pseudonyms() -> list[str]:
+    """Pseudonyms on record for the forms' choices; read once a data version, not on every
+    rerun (a form reruns on each box changed). Cached per data version and role, so the
+    role check of the read that filled the cache holds for every use of it."""
+    user = current_user()
+    return _pseudonyms(version(), user.username, user.role)
+
+
+def premises_register():
+    """The premises register for the forms' choices; read once a data version."""
+    user = current_user()
+    return _premises_register(version(), user.username, user.role)
